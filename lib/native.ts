@@ -1,0 +1,78 @@
+/**
+ * Loads the compiled addon (build/Release/nndl.node, or the file named by
+ * NNDL_ADDON) on first use, and types its functions. The functions take typed
+ * arrays plus dimensions and write their outputs into arrays the caller
+ * allocated; they re-check every length so calling them directly is safe, but
+ * the friendly messages come from the TypeScript layer.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import type { FloatArray } from './tensor';
+
+export interface NativeBinding {
+  affineForward(x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray, n: number, d: number, m: number): void;
+  affineBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray,
+    dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, d: number, m: number,
+  ): void;
+  affineReluForward(x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray, n: number, d: number, m: number): void;
+  affineReluBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray,
+    dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, d: number, m: number,
+  ): void;
+  reluForward(x: FloatArray, out: FloatArray): void;
+  reluBackward(dout: FloatArray, x: FloatArray, dx: FloatArray): void;
+  leakyReluForward(x: FloatArray, out: FloatArray, alpha: number): void;
+  leakyReluBackward(dout: FloatArray, x: FloatArray, dx: FloatArray, alpha: number): void;
+  sigmoidForward(x: FloatArray, out: FloatArray): void;
+  sigmoidBackward(dout: FloatArray, out: FloatArray, dx: FloatArray): void;
+  tanhForward(x: FloatArray, out: FloatArray): void;
+  tanhBackward(dout: FloatArray, out: FloatArray, dx: FloatArray): void;
+  softmaxLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
+  svmLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
+  ): void;
+}
+
+const BUILD_HINT =
+  'Build it with `npm run build:native` (needs cmake, a C++17 compiler and OpenBLAS: ' +
+  '`apt-get install cmake g++ libopenblas-dev` on Debian/Ubuntu, `brew install cmake openblas` on macOS), ' +
+  'or run `bash scripts/setup.sh`, which installs what is missing and builds everything.';
+
+/** The package root: the nearest directory above this file holding package.json. */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(__dirname, '..');
+    dir = parent;
+  }
+  return dir;
+}
+
+export function addonPath(): string {
+  return process.env.NNDL_ADDON || path.join(packageRoot(), 'build', 'Release', 'nndl.node');
+}
+
+let loaded: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (loaded) return loaded;
+  const file = addonPath();
+  if (!fs.existsSync(file)) {
+    throw new Error(`nndl: the native addon is not built (no ${file}). ${BUILD_HINT}`);
+  }
+  try {
+    loaded = require(file) as NativeBinding;
+  } catch (err) {
+    throw new Error(`nndl: the native addon at ${file} failed to load: ${(err as Error).message}. ${BUILD_HINT}`, {
+      cause: err,
+    });
+  }
+  return loaded;
+}

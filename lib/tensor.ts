@@ -1,0 +1,162 @@
+/**
+ * A dense, row-major, contiguous array of float32 or float64 values: a typed
+ * array plus a shape. Kernels read and write `data` in place, so handing a
+ * Tensor to the native layer never copies it.
+ */
+import { describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg } from './validate';
+
+export type DType = 'float32' | 'float64';
+export type FloatArray = Float32Array | Float64Array;
+export type Shape = readonly number[];
+/** What `toArray()` returns and `fromArray()` takes: numbers nested once per dimension. */
+export type NestedArray = number | NestedArray[];
+
+const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array } as const;
+
+function product(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function shapeArg(fn: string, name: string, value: unknown): number[] {
+  if (!Array.isArray(value)) throw invalidType(fn, name, 'an array of non-negative integers', value);
+  return value.map((d, i) => nonNegativeIntegerArg(fn, `${name}[${i}]`, d));
+}
+
+export class Tensor {
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly data: FloatArray;
+
+  /**
+   * Wraps `data` (not copied) as a tensor of the given shape; the dtype follows
+   * from the array type. `data.length` must equal the product of `shape`.
+   */
+  constructor(data: FloatArray, shape: Shape) {
+    const fn = 'Tensor';
+    if (data instanceof Float32Array) this.dtype = 'float32';
+    else if (data instanceof Float64Array) this.dtype = 'float64';
+    else throw invalidType(fn, 'data', 'a Float32Array or Float64Array', data);
+    const dims = shapeArg(fn, 'shape', shape);
+    if (product(dims) !== data.length) {
+      throw new RangeError(`${fn}: shape ${formatShape(dims)} needs ${product(dims)} elements but data has ${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze(dims);
+    Object.freeze(this);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /**
+   * The same data viewed with another shape (no copy). One dimension may be
+   * -1 and is then inferred, as in numpy.
+   */
+  reshape(...shape: number[]): Tensor {
+    const fn = 'reshape';
+    const inferred = shape.indexOf(-1);
+    if (inferred !== shape.lastIndexOf(-1)) throw invalidValue(fn, 'shape', 'at most one -1', shape);
+    const dims = shape.map((d, i) => (i === inferred ? 1 : nonNegativeIntegerArg(fn, `shape[${i}]`, d)));
+    const known = product(dims);
+    if (inferred >= 0) {
+      if (known === 0 || this.size % known !== 0) {
+        throw new RangeError(`${fn}: cannot reshape ${formatShape(this.shape)} to ${formatShape(shape)}`);
+      }
+      dims[inferred] = this.size / known;
+    }
+    if (product(dims) !== this.size) {
+      throw new RangeError(`${fn}: cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape)}`);
+    }
+    return new Tensor(this.data, dims);
+  }
+
+  /** A copy with its own data. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** A copy converted to `dtype` (a plain copy when it already has that dtype). */
+  astype(dtype: DType): Tensor {
+    const target = dtypeArg('astype', 'dtype', dtype);
+    return new Tensor(ARRAY_TYPES[target].from(this.data), this.shape);
+  }
+
+  /** The values as nested arrays, one level per dimension (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = product(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape, dtype: DType = 'float64'): Tensor {
+  const dims = shapeArg('zeros', 'shape', shape);
+  return new Tensor(new ARRAY_TYPES[dtypeArg('zeros', 'dtype', dtype)](product(dims)), dims);
+}
+
+/** A zero tensor with the shape and dtype of `t`. */
+export function zerosLike(t: Tensor): Tensor {
+  return new Tensor(new ARRAY_TYPES[t.dtype](t.size), t.shape);
+}
+
+/**
+ * A tensor from numbers nested in arrays (rectangular, as numpy requires) or
+ * from a flat typed array. The data is copied.
+ */
+export function fromArray(values: NestedArray | ArrayLike<number>, dtype: DType = 'float64'): Tensor {
+  const fn = 'fromArray';
+  const type = ARRAY_TYPES[dtypeArg(fn, 'dtype', dtype)];
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+    return new Tensor(type.from(values as ArrayLike<number>), [(values as ArrayLike<number>).length]);
+  }
+  const shape: number[] = [];
+  for (let level: unknown = values; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const out = new type(product(shape));
+  let k = 0;
+  const fill = (value: unknown, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof value !== 'number') throw invalidType(fn, path, 'a number', value);
+      out[k++] = value;
+      return;
+    }
+    if (!Array.isArray(value) || value.length !== shape[dim]) {
+      throw new RangeError(
+        `${fn}: ragged array: ${path} is ${describe(value)} but dimension ${dim} has length ${shape[dim]}`,
+      );
+    }
+    value.forEach((v, i) => fill(v, dim + 1, `${path}[${i}]`));
+  };
+  fill(values, 0, 'values');
+  return new Tensor(out, shape);
+}
+
+/**
+ * `num` evenly spaced values from `start` to `stop` inclusive, computed as
+ * numpy's linspace does (`start + i * step`, the last value exactly `stop`),
+ * so inputs built from it match numpy's bit for bit.
+ */
+export function linspace(start: number, stop: number, num = 50, dtype: DType = 'float64'): Tensor {
+  const fn = 'linspace';
+  for (const [name, v] of [['start', start], ['stop', stop]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidType(fn, name, 'a finite number', v);
+  }
+  nonNegativeIntegerArg(fn, 'num', num);
+  const out = new ARRAY_TYPES[dtypeArg(fn, 'dtype', dtype)](num);
+  if (num === 1) out[0] = start;
+  if (num > 1) {
+    const div = num - 1;
+    const step = (stop - start) / div;
+    for (let i = 0; i < num; i++) out[i] = step === 0 ? (i / div) * (stop - start) + start : i * step + start;
+    out[num - 1] = stop;
+  }
+  return new Tensor(out, [num]);
+}

@@ -1,0 +1,21 @@
+// Module entry point. Node-API modules are context-aware: Init runs once per
+// environment (main thread and each worker), and nothing here keeps mutable
+// static state, so the addon loads and runs in several worker_threads at once.
+#include <napi.h>
+
+#include "bindings.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  nndl::RegisterAffine(env, exports);
+  nndl::RegisterAffineRelu(env, exports);
+  nndl::RegisterActivations(env, exports);
+  nndl::RegisterLosses(env, exports);
+  nndl::RegisterGemm(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nndl, Init)

@@ -1,0 +1,31 @@
+// Fused affine + ReLU, the reference's layer_utils.affine_relu_*. The cache is
+// the output instead of the pre-activation: out > 0 exactly where x w + b > 0,
+// so backward needs no second buffer from forward.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "activations.h"
+#include "affine.h"
+
+namespace nndl {
+
+// x (n, d), w (d, m), b (m) -> out (n, m) = max(0, x w + b).
+template <typename T>
+void affine_relu_forward(const T* x, const T* w, const T* b, T* out, int n, int d, int m) {
+  affine_forward(x, w, b, out, n, d, m);
+  relu_forward(out, out, static_cast<size_t>(n) * m);
+}
+
+// dout (n, m), cached x (n, d), w (d, m), out (n, m) -> dx (n, d) unless null, dw (d, m), db (m).
+template <typename T>
+void affine_relu_backward(const T* dout, const T* x, const T* w, const T* out, T* dx, T* dw, T* db, int n,
+                          int d, int m) {
+  const size_t len = static_cast<size_t>(n) * m;
+  std::vector<T> da(len);
+  relu_backward(dout, out, da.data(), len);
+  affine_backward(da.data(), x, w, dx, dw, db, n, d, m);
+}
+
+}  // namespace nndl

@@ -1,0 +1,14 @@
+// Each kernel family registers its functions on the addon's exports.
+#pragma once
+
+#include <napi.h>
+
+namespace nndl {
+
+void RegisterAffine(Napi::Env env, Napi::Object exports);
+void RegisterAffineRelu(Napi::Env env, Napi::Object exports);
+void RegisterActivations(Napi::Env env, Napi::Object exports);
+void RegisterLosses(Napi::Env env, Napi::Object exports);
+void RegisterGemm(Napi::Env env, Napi::Object exports);
+
+}  // namespace nndl
