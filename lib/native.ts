@@ -33,6 +33,7 @@ export interface NativeBinding {
   tanhBackward(dout: FloatArray, out: FloatArray, dx: FloatArray): void;
   softmaxLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
   svmLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
+  polarGaussians(u: Float64Array, out: Float64Array): void;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterActivations(env, exports);
   nndl::RegisterLosses(env, exports);
   nndl::RegisterGemm(env, exports);
+  nndl::RegisterRandom(env, exports);
   return exports;
 }
 

@@ -10,5 +10,6 @@ void RegisterAffineRelu(Napi::Env env, Napi::Object exports);
 void RegisterActivations(Napi::Env env, Napi::Object exports);
 void RegisterLosses(Napi::Env env, Napi::Object exports);
 void RegisterGemm(Napi::Env env, Napi::Object exports);
+void RegisterRandom(Napi::Env env, Napi::Object exports);
 
 }  // namespace nndl

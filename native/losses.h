@@ -53,7 +53,7 @@ double svm_loss(const T* x, const int32_t* y, T* dx, int n, int c) {
         drow[j] = T(0);
       }
     }
-    drow[y[i]] = -static_cast<T>(positive) * inv_n;
+    drow[y[i]] = static_cast<T>(-positive) * inv_n;
   }
   return loss / n;
 }

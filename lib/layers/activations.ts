@@ -20,7 +20,7 @@ function backward(
 ): Tensor {
   const dout = nonEmptyTensorArg(fn, 'dout', doutv);
   const cached = nonEmptyTensorArg(fn, cachedName, cachedv);
-  sameDtype(fn, { dout, [cachedName]: cached });
+  sameDtype(fn, { [cachedName]: cached, dout });
   sameShape(fn, 'dout', dout, cachedName, cached);
   const dx = zerosLike(dout);
   kernel(dout, cached, dx);

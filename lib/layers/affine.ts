@@ -42,7 +42,7 @@ export function affineDims(fn: string, x: Tensor, w: Tensor): AffineDims {
 /** Checks dout (N, M) against the dims and dtype of a forward pass. */
 export function doutArg(fn: string, value: unknown, dims: AffineDims, x: Tensor): Tensor {
   const dout = nonEmptyTensorArg(fn, 'dout', value);
-  sameDtype(fn, { dout, x });
+  sameDtype(fn, { 'cache.x': x, dout });
   if (dout.ndim !== 2 || dout.shape[0] !== dims.n || dout.shape[1] !== dims.m) {
     throw new RangeError(
       `${fn}: dout has shape ${formatShape(dout.shape)} but the forward output has shape ${formatShape([dims.n, dims.m])}`,

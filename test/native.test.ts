@@ -1,0 +1,164 @@
+/**
+ * The addon called directly, past the TypeScript checks: every length and
+ * type is checked again in C++, so bad calls throw instead of reading or
+ * writing out of bounds.
+ */
+import { addonPath, native, type NativeBinding } from '../lib/native';
+
+const addon = native();
+const f64 = (n: number) => new Float64Array(n);
+const f32 = (n: number) => new Float32Array(n);
+
+// Errors made by the addon belong to Node's own realm, not to the vm context
+// jest runs tests in, so they are told apart by name rather than instanceof.
+type Kind = 'TypeError' | 'RangeError';
+const isKind = (e: unknown, ...kinds: Kind[]) =>
+  typeof e === 'object' && e !== null && kinds.includes((e as Error).name as Kind);
+
+function thrown(call: () => unknown): Error {
+  try {
+    call();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('the addon checks its arguments again', () => {
+  test('argument count', () => {
+    const e = thrown(() => (addon.affineForward as unknown as () => void)());
+    expect(e.name).toBe('TypeError');
+    expect(e.message).toBe('affineForward: expected 7 arguments but received 0');
+  });
+
+  test('lengths against the dimensions', () => {
+    const e = thrown(() => addon.affineForward(f64(6), f64(6), f64(3), f64(5), 2, 3, 2));
+    expect(e.name).toBe('RangeError');
+    expect(e.message).toBe('affineForward: b has 3 elements but the dimensions need 2');
+    expect(thrown(() => addon.reluBackward(f64(4), f64(3), f64(4))).message).toMatch(/reluBackward: x has 3 elements/);
+  });
+
+  test('dimensions are positive integers BLAS can take', () => {
+    for (const bad of [0, -1, 1.5, NaN, 2 ** 31, Infinity]) {
+      const e = thrown(() => addon.affineForward(f64(1), f64(1), f64(1), f64(1), bad, 1, 1));
+      expect(e.name).toBe('RangeError');
+      expect(e.message).toMatch(/^affineForward: n must be an integer in \[1, 2\^31\)/);
+    }
+    expect(thrown(() => addon.affineForward(f64(1), f64(1), f64(1), f64(1), '1' as never, 1, 1)).name).toBe('TypeError');
+  });
+
+  test('one element type per call', () => {
+    const e = thrown(() => addon.affineForward(f32(6), f64(6), f64(2), f64(4), 2, 3, 2));
+    expect(e.name).toBe('TypeError');
+    expect(e.message).toBe('affineForward: w must be a Float32Array');
+    expect(thrown(() => addon.reluForward(new Int32Array(3) as never, f64(3))).name).toBe('TypeError');
+    expect(thrown(() => addon.reluForward([1, 2] as never, f64(2))).message).toMatch(/x must be a Float32Array or a Float64Array/);
+  });
+
+  test('empty arrays', () => {
+    expect(thrown(() => addon.reluForward(f64(0), f64(0))).message).toBe('reluForward: x is empty');
+  });
+
+  test('labels out of range, even where the TypeScript layer was skipped', () => {
+    const e = thrown(() => addon.softmaxLoss(f64(6), new Int32Array([0, 3]), f64(6), 2, 3));
+    expect(e.name).toBe('RangeError');
+    expect(e.message).toBe('softmaxLoss: y[1] is 3 but must be in [0, 3)');
+    expect(thrown(() => addon.svmLoss(f64(6), new Int32Array([-1, 0]), f64(6), 2, 3)).name).toBe('RangeError');
+    expect(thrown(() => addon.svmLoss(f64(6), [0, 1] as never, f64(6), 2, 3)).name).toBe('TypeError');
+  });
+
+  test('outputs that share memory with inputs', () => {
+    const buf = f64(12);
+    const x = buf.subarray(0, 6);
+    const out = buf.subarray(4, 8);
+    const e = thrown(() => addon.affineForward(x, f64(6), f64(2), out, 2, 3, 2));
+    expect(e.name).toBe('RangeError');
+    expect(e.message).toBe('affineForward: out shares memory with x');
+    // dx written first would clobber x before dw reads it.
+    const data = f64(6);
+    expect(thrown(() => addon.affineBackward(f64(4), data, f64(6), data, f64(6), f64(2), 2, 3, 2)).message).toBe(
+      'affineBackward: dx shares memory with x',
+    );
+    // Elementwise kernels may run exactly in place, but not shifted.
+    const a = Float64Array.from([-1, 2, -3, 4]);
+    addon.reluForward(a, a);
+    expect(Array.from(a)).toEqual([0, 2, 0, 4]);
+    const s = f64(5);
+    expect(thrown(() => addon.reluForward(s.subarray(0, 4), s.subarray(1, 5))).name).toBe('RangeError');
+  });
+
+  test('typed arrays with a byte offset are read where they start', () => {
+    const buf = Float64Array.from([9, 9, -1, 2, 9]);
+    const out = f64(2);
+    addon.reluForward(buf.subarray(2, 4), out);
+    expect(Array.from(out)).toEqual([0, 2]);
+  });
+
+  test('valid calls with random arguments swapped in never crash the process', () => {
+    const valid: Record<keyof NativeBinding, () => unknown[]> = {
+      affineForward: () => [f64(6), f64(6), f64(2), f64(4), 2, 3, 2],
+      affineBackward: () => [f64(4), f64(6), f64(6), f64(6), f64(6), f64(2), 2, 3, 2],
+      affineReluForward: () => [f64(6), f64(6), f64(2), f64(4), 2, 3, 2],
+      affineReluBackward: () => [f64(4), f64(6), f64(6), f64(4), f64(6), f64(6), f64(2), 2, 3, 2],
+      reluForward: () => [f64(4), f64(4)],
+      reluBackward: () => [f64(4), f64(4), f64(4)],
+      leakyReluForward: () => [f64(4), f64(4), 0.1],
+      leakyReluBackward: () => [f64(4), f64(4), f64(4), 0.1],
+      sigmoidForward: () => [f64(4), f64(4)],
+      sigmoidBackward: () => [f64(4), f64(4), f64(4)],
+      tanhForward: () => [f64(4), f64(4)],
+      tanhBackward: () => [f64(4), f64(4), f64(4)],
+      softmaxLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
+      svmLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
+      polarGaussians: () => [Float64Array.from([0.1, 0.2]), f64(2)],
+      gemm: () => [false, true, 2, 2, 3, 1, f64(6), f64(6), 0, f64(4)],
+    };
+    expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
+    const shared = f64(8);
+    const pool: unknown[] = [
+      0, 1, 2, 3, 4, 6, -1, 1.5, 2 ** 31, 2 ** 40, NaN, Infinity, true, null, undefined, 'a', {}, [1], 2n,
+      f64(0), f64(1), f64(2), f64(3), f64(4), f64(6), f64(9), f32(2), f32(4), f32(6),
+      shared.subarray(0, 4), shared.subarray(2, 6), shared, new Int32Array([0, 1]), new Int32Array([5, -7]),
+      new Uint8Array(6), new DataView(new ArrayBuffer(8)),
+    ];
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    for (const [name, make] of Object.entries(valid)) {
+      const fn = (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+      expect(() => fn(...make())).not.toThrow();
+      for (let trial = 0; trial < 2000; trial++) {
+        const args = make();
+        for (let k = 1 + (next() % 3); k > 0; k--) args[next() % args.length] = pool[next() % pool.length];
+        if (next() % 20 === 0) args.length = next() % args.length;
+        try {
+          fn(...args);
+        } catch (e) {
+          if (!isKind(e, 'TypeError', 'RangeError')) throw new Error(`${name} threw ${String(e)}`);
+        }
+      }
+    }
+  });
+});
+
+describe('loading', () => {
+  test('a missing addon says how to build it', () => {
+    const saved = process.env.NNDL_ADDON;
+    process.env.NNDL_ADDON = '/nonexistent/nndl.node';
+    try {
+      jest.isolateModules(() => {
+        const fresh = require('../lib/native') as { native: () => NativeBinding };
+        expect(() => fresh.native()).toThrow(/native addon is not built .*npm run build:native.*libopenblas-dev/);
+      });
+    } finally {
+      if (saved === undefined) delete process.env.NNDL_ADDON;
+      else process.env.NNDL_ADDON = saved;
+    }
+  });
+
+  test('the addon path is the package build unless NNDL_ADDON names another', () => {
+    expect(addonPath()).toMatch(process.env.NNDL_ADDON ? process.env.NNDL_ADDON : /build[/\\]Release[/\\]nndl\.node$/);
+  });
+});

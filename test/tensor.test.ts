@@ -1,0 +1,113 @@
+import { Tensor, fromArray, linspace, zeros, zerosLike } from '../lib/tensor';
+
+describe('Tensor', () => {
+  test('zeros has the shape, dtype and size asked for', () => {
+    const t = zeros([2, 3], 'float32');
+    expect(t.dtype).toBe('float32');
+    expect(t.shape).toEqual([2, 3]);
+    expect(t.size).toBe(6);
+    expect(t.ndim).toBe(2);
+    expect(t.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(t.data)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(zeros([4]).dtype).toBe('float64');
+  });
+
+  test('fromArray reads nested arrays row-major and toArray gives them back', () => {
+    const nested = [[[1, 2], [3, 4], [5, 6]], [[7, 8], [9, 10], [11, 12]]];
+    const t = fromArray(nested);
+    expect(t.shape).toEqual([2, 3, 2]);
+    expect(Array.from(t.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(t.toArray()).toEqual(nested);
+    expect(fromArray(3.5).shape).toEqual([]);
+    expect(fromArray(3.5).toArray()).toBe(3.5);
+    expect(fromArray(new Float32Array([1, 2]), 'float32').shape).toEqual([2]);
+  });
+
+  test('fromArray copies, the constructor does not', () => {
+    const data = new Float64Array([1, 2, 3, 4]);
+    const t = new Tensor(data, [2, 2]);
+    data[0] = 9;
+    expect(t.data[0]).toBe(9);
+    const arr = [1, 2];
+    const u = fromArray(arr);
+    arr[0] = 5;
+    expect(u.data[0]).toBe(1);
+  });
+
+  test('reshape shares data and infers one -1', () => {
+    const t = linspace(0, 11, 12);
+    const r = t.reshape(3, -1);
+    expect(r.shape).toEqual([3, 4]);
+    expect(r.data).toBe(t.data);
+    expect(r.reshape(2, 2, 3).toArray()).toEqual([[[0, 1, 2], [3, 4, 5]], [[6, 7, 8], [9, 10, 11]]]);
+  });
+
+  test('linspace matches numpy bit for bit', () => {
+    // np.linspace(-0.1, 0.5, num=7).tolist()
+    expect(Array.from(linspace(-0.1, 0.5, 7).data)).toEqual([
+      -0.1, -1.3877787807814457e-17, 0.09999999999999998, 0.19999999999999998, 0.29999999999999993,
+      0.3999999999999999, 0.5,
+    ]);
+    // np.linspace(-0.5, 0.5, num=12)[5] and [9]
+    const l = linspace(-0.5, 0.5, 12);
+    expect(l.data[5]).toBe(-0.045454545454545414);
+    expect(l.data[9]).toBe(0.31818181818181823);
+    expect(Array.from(linspace(2, 2, 3).data)).toEqual([2, 2, 2]);
+    expect(Array.from(linspace(1, 5, 1).data)).toEqual([1]);
+    expect(linspace(0, 1, 0).size).toBe(0);
+  });
+
+  test('astype and clone copy', () => {
+    const t = fromArray([1.1, 2.2]);
+    const f = t.astype('float32');
+    expect(f.dtype).toBe('float32');
+    expect(f.data[0]).toBe(Math.fround(1.1));
+    const c = t.clone();
+    c.data[0] = 0;
+    expect(t.data[0]).toBe(1.1);
+    expect(zerosLike(f).dtype).toBe('float32');
+  });
+
+  test('a tensor is frozen: shape and data cannot be swapped', () => {
+    const t = zeros([2, 2]);
+    expect(() => {
+      (t as { data: Float64Array }).data = new Float64Array(1);
+    }).toThrow(TypeError);
+    expect(() => (t.shape as number[]).push(1)).toThrow(TypeError);
+  });
+
+  describe('bad input', () => {
+    test('data length must match the shape', () => {
+      expect(() => new Tensor(new Float64Array(5), [2, 3])).toThrow(RangeError);
+      expect(() => new Tensor(new Float64Array(5), [2, 3])).toThrow(/shape \[2, 3\] needs 6 elements but data has 5/);
+    });
+    test('data must be a float typed array', () => {
+      expect(() => new Tensor([1, 2] as unknown as Float64Array, [2])).toThrow(TypeError);
+      expect(() => new Tensor(new Int32Array(2) as unknown as Float64Array, [2])).toThrow(/data/);
+    });
+    test('shapes are non-negative integers', () => {
+      expect(() => zeros([2, -1])).toThrow(RangeError);
+      expect(() => zeros([2, -1])).toThrow(/shape\[1\]/);
+      expect(() => zeros([1.5])).toThrow(RangeError);
+      expect(() => zeros('3' as unknown as number[])).toThrow(TypeError);
+    });
+    test('fromArray rejects ragged arrays and non-numbers', () => {
+      expect(() => fromArray([[1, 2], [3]])).toThrow(RangeError);
+      expect(() => fromArray([[1, 2], [3]])).toThrow(/values\[1\]/);
+      expect(() => fromArray([1, '2' as unknown as number])).toThrow(TypeError);
+    });
+    test('dtype must be float32 or float64', () => {
+      expect(() => zeros([2], 'int32' as never)).toThrow(TypeError);
+      expect(() => zeros([2], 'int32' as never)).toThrow(/dtype/);
+    });
+    test('reshape must keep the size', () => {
+      expect(() => zeros([2, 3]).reshape(4, 2)).toThrow(RangeError);
+      expect(() => zeros([2, 3]).reshape(-1, -1)).toThrow(RangeError);
+      expect(() => zeros([2, 3]).reshape(4, -1)).toThrow(RangeError);
+    });
+    test('linspace needs finite ends', () => {
+      expect(() => linspace(0, Infinity, 3)).toThrow(TypeError);
+      expect(() => linspace(0, 1, -3)).toThrow(RangeError);
+    });
+  });
+});
