@@ -1,7 +1,8 @@
 /** Layers that are commonly used together, fused in one native call each. */
-import { affineArgs, affineCacheArg, doutArg, wantDx, type BackwardOptions } from './layers/affine';
+import { affineArgs, affineBackwardArgs, affineGrads } from './layers/affine';
 import { native } from './native';
-import { Tensor, zeros } from './tensor';
+import { optionsArg, output, type ForwardOptions, type ParamBackwardOptions } from './outputs';
+import { Tensor } from './tensor';
 import { nonEmptyTensorArg, sameDtype, sameShape } from './validate';
 
 /**
@@ -22,12 +23,14 @@ export interface AffineReluCache {
  * @param x input, shape (N, d1, ..., dk)
  * @param w weights, shape (D, M)
  * @param b biases, shape (M,)
+ * @param options `out`: a (N, M) tensor to write into instead of a new one
  * @returns [out (N, M), cache]
  */
-export function affineReluForward(x: Tensor, w: Tensor, b: Tensor): [Tensor, AffineReluCache] {
-  const args = affineArgs('affineReluForward', x, w, b);
+export function affineReluForward(x: Tensor, w: Tensor, b: Tensor, options?: ForwardOptions): [Tensor, AffineReluCache] {
+  const fn = 'affineReluForward';
+  const args = affineArgs(fn, x, w, b);
   const { n, d, m } = args.dims;
-  const out = zeros([n, m], args.x.dtype);
+  const out = output(fn, optionsArg(fn, options), 'out', [n, m], args.x.dtype);
   native().affineReluForward(args.x.data, args.w.data, args.b.data, out.data, n, d, m);
   return [out, { x: args.x, w: args.w, out }];
 }
@@ -36,27 +39,27 @@ export function affineReluForward(x: Tensor, w: Tensor, b: Tensor): [Tensor, Aff
  * Backward pass of affineReluForward.
  * @param dout upstream derivative, shape (N, M)
  * @param cache from affineReluForward
- * @param options `{dx: false}` skips the input gradient (returned as null)
+ * @param options `dx: false` skips the input gradient (returned as null);
+ *   `dx`, `dw`, `db` tensors receive the gradients instead of new ones
  * @returns [dx (N, d1, ..., dk), dw (D, M), db (M,)]
  */
-export function affineReluBackward(dout: Tensor, cache: AffineReluCache): [Tensor, Tensor, Tensor];
-export function affineReluBackward(dout: Tensor, cache: AffineReluCache, options: { dx: false }): [null, Tensor, Tensor];
-export function affineReluBackward(dout: Tensor, cache: AffineReluCache, options?: BackwardOptions): [Tensor | null, Tensor, Tensor];
+export function affineReluBackward(dout: Tensor, cache: AffineReluCache, options?: ParamBackwardOptions & { dx?: true | Tensor }): [Tensor, Tensor, Tensor];
+export function affineReluBackward(dout: Tensor, cache: AffineReluCache, options: ParamBackwardOptions & { dx: false }): [null, Tensor, Tensor];
+export function affineReluBackward(dout: Tensor, cache: AffineReluCache, options?: ParamBackwardOptions): [Tensor | null, Tensor, Tensor];
 export function affineReluBackward(
   dout: Tensor,
   cache: AffineReluCache,
-  options: BackwardOptions = {},
+  options?: ParamBackwardOptions,
 ): [Tensor | null, Tensor, Tensor] {
   const fn = 'affineReluBackward';
-  const { x, w, dims } = affineCacheArg(fn, cache);
-  const g = doutArg(fn, dout, dims, x);
-  const out = nonEmptyTensorArg(fn, 'cache.out', cache.out);
-  sameDtype(fn, { 'cache.out': out, 'cache.x': x });
-  sameShape(fn, 'cache.out', out, 'dout', g);
-  const { n, d, m } = dims;
-  const dx = wantDx(fn, options) ? zeros(x.shape, x.dtype) : null;
-  const dw = zeros([d, m], x.dtype);
-  const db = zeros([m], x.dtype);
-  native().affineReluBackward(g.data, x.data, w.data, out.data, dx ? dx.data : null, dw.data, db.data, n, d, m);
+  const args = affineBackwardArgs(fn, dout, cache);
+  const out = nonEmptyTensorArg(fn, 'cache.out', (cache as { out?: unknown }).out);
+  sameDtype(fn, { 'cache.x': args.x, 'cache.out': out });
+  sameShape(fn, 'cache.out', out, 'dout', args.dout);
+  const { n, d, m } = args.dims;
+  const { dx, dw, db } = affineGrads(fn, options, args.x, args.dims);
+  native().affineReluBackward(
+    args.dout.data, args.x.data, args.w.data, out.data, dx ? dx.data : null, dw.data, db.data, n, d, m,
+  );
   return [dx, dw, db];
 }

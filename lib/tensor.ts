@@ -103,6 +103,24 @@ export function zeros(shape: Shape, dtype: DType = 'float64'): Tensor {
   return new Tensor(new ARRAY_TYPES[dtypeArg('zeros', 'dtype', dtype)](product(dims)), dims);
 }
 
+/**
+ * A tensor whose values are whatever the memory held, like numpy's empty: for
+ * outputs a kernel overwrites entirely, where zero-filling a large array would
+ * cost as much as the kernel's own work.
+ */
+export function empty(shape: Shape, dtype: DType = 'float64'): Tensor {
+  const dims = shapeArg('empty', 'shape', shape);
+  const type = ARRAY_TYPES[dtypeArg('empty', 'dtype', dtype)];
+  const length = product(dims);
+  const bytes = Buffer.allocUnsafe(length * type.BYTES_PER_ELEMENT);
+  return new Tensor(new type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length), dims);
+}
+
+/** An uninitialized tensor with the shape and dtype of `t` (see empty). */
+export function emptyLike(t: Tensor): Tensor {
+  return empty(t.shape, t.dtype);
+}
+
 /** A zero tensor with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor): Tensor {
   return new Tensor(new ARRAY_TYPES[t.dtype](t.size), t.shape);

@@ -6,7 +6,7 @@ import {
 import { affineBackward, affineForward } from '../lib/layers/affine';
 import { softmaxLoss, svmLoss } from '../lib/layers/losses';
 import { affineReluBackward, affineReluForward } from '../lib/layer-utils';
-import { Tensor, fromArray, linspace } from '../lib/tensor';
+import { Tensor, fromArray, linspace, zeros } from '../lib/tensor';
 import { labels, randn, scaledError } from './helpers';
 
 const GRAD_TOL = 1e-7;
@@ -222,5 +222,70 @@ describe('float32 kernels agree with float64 within 1e-5 of scale', () => {
       expect(Math.abs(l32 - l64) / l64).toBeLessThan(1e-5);
       expect(scaledError(dx32, dx64)).toBeLessThan(1e-5);
     }
+  });
+});
+
+describe('outputs the caller provides', () => {
+  test('affine forward and backward write into the given tensors', () => {
+    const x = randn(91, [4, 2, 3]);
+    const w = randn(92, [6, 5]);
+    const b = randn(93, [5]);
+    const dout = randn(94, [4, 5]);
+    const [fresh, cache] = affineForward(x, w, b);
+    const [fdx, fdw, fdb] = affineBackward(dout, cache);
+    const out = zeros([4, 5]);
+    const dx = zeros([4, 2, 3]);
+    const dw = zeros([6, 5]);
+    const db = zeros([5]);
+    const [o] = affineForward(x, w, b, { out });
+    const [gx, gw, gb] = affineBackward(dout, cache, { dx, dw, db });
+    expect(o).toBe(out);
+    expect([gx, gw, gb]).toEqual([dx, dw, db]);
+    expect(gx).toBe(dx);
+    expect(Array.from(out.data)).toEqual(Array.from(fresh.data));
+    expect(Array.from(dx.data)).toEqual(Array.from(fdx.data));
+    expect(Array.from(dw.data)).toEqual(Array.from(fdw.data));
+    expect(Array.from(db.data)).toEqual(Array.from(fdb.data));
+  });
+
+  test('activations run in place', () => {
+    const x = fromArray([-1, 2, -3]);
+    const [out, cache] = reluForward(x, { out: x });
+    expect(out).toBe(x);
+    expect(Array.from(x.data)).toEqual([0, 2, 0]);
+    const dout = fromArray([5, 6, 7]);
+    expect(Array.from(reluBackward(dout, cache, { dx: dout }).data)).toEqual([0, 6, 0]);
+  });
+
+  test('losses write dx into the given tensor', () => {
+    const x = randn(95, [3, 4]);
+    const dx = zeros([3, 4]);
+    const [loss, g] = softmaxLoss(x, [0, 1, 2], { dx });
+    expect(g).toBe(dx);
+    expect(loss).toBe(softmaxLoss(x, [0, 1, 2])[0]);
+  });
+
+  test('a provided output must have the shape and dtype of the result', () => {
+    const x = randn(96, [4, 6]);
+    const w = randn(97, [6, 5]);
+    const b = randn(98, [5]);
+    expect(() => affineForward(x, w, b, { out: zeros([5, 4]) })).toThrow(RangeError);
+    expect(() => affineForward(x, w, b, { out: zeros([5, 4]) })).toThrow(
+      /^affineForward: options\.out has shape \[5, 4\] but the output has shape \[4, 5\]$/,
+    );
+    expect(() => affineForward(x, w, b, { out: zeros([4, 5], 'float32') })).toThrow(TypeError);
+    expect(() => affineForward(x, w, b, { out: [1] as never })).toThrow(/Expected a Tensor for options\.out/);
+    const [, cache] = affineForward(x, w, b);
+    expect(() => affineBackward(zeros([4, 5]), cache, { dw: zeros([5, 6]) })).toThrow(/options\.dw has shape \[5, 6\]/);
+    expect(() => affineBackward(zeros([4, 5]), cache, { dx: 'yes' as never })).toThrow(TypeError);
+    expect(() => tanhBackward(zeros([4, 5]), zeros([4, 5]), { dx: zeros([5, 4]) })).toThrow(/options\.dx/);
+    expect(() => svmLoss(x, [0, 1, 2, 3], { dx: zeros([4, 5]) })).toThrow(/options\.dx has shape \[4, 5\]/);
+  });
+
+  test('an output sharing memory with an input is refused, not silently wrong', () => {
+    const x = randn(99, [4, 6]);
+    const w = randn(100, [6, 6]);
+    const b = randn(101, [6]);
+    expect(() => affineForward(x, w, b, { out: x.reshape(4, 6) })).toThrow(/affineForward: out shares memory with x/);
   });
 });

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the addon a second way, with node-gyp from binding.gyp, in a scratch
+# directory (so the cmake-js build in ./build is left alone), then runs the
+# kernel tests against that addon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp -r package.json binding.gyp native "$scratch/"
+ln -s "$root/node_modules" "$scratch/node_modules"
+
+# Build against the headers of the running Node when it ships them, so no
+# download is needed.
+args=()
+nodedir=$(node -p "require('path').resolve(process.execPath, '..', '..')")
+if [[ -z "${npm_config_nodedir:-}" && -f "$nodedir/include/node/node_api.h" ]]; then
+  args+=(--nodedir="$nodedir")
+fi
+(cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild "${args[@]}" >/dev/null)
+
+echo "check-gyp: node-gyp built $scratch/build/Release/nndl.node; testing it"
+NNDL_ADDON="$scratch/build/Release/nndl.node" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts
