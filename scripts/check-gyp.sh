@@ -17,7 +17,11 @@ nodedir=$(node -p "require('path').resolve(process.execPath, '..', '..')")
 if [[ -z "${npm_config_nodedir:-}" && -f "$nodedir/include/node/node_api.h" ]]; then
   args+=(--nodedir="$nodedir")
 fi
-(cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild "${args[@]}" >/dev/null)
+if ! (cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild "${args[@]}" >"$scratch/gyp.log" 2>&1); then
+  cat "$scratch/gyp.log" >&2
+  echo "check-gyp: the node-gyp build failed" >&2
+  exit 1
+fi
 
 echo "check-gyp: node-gyp built $scratch/build/Release/nndl.node; testing it"
 NNDL_ADDON="$scratch/build/Release/nndl.node" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts
