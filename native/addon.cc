@@ -9,7 +9,6 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterAffine(env, exports);
-  nndl::RegisterAffineRelu(env, exports);
   nndl::RegisterActivations(env, exports);
   nndl::RegisterLosses(env, exports);
   nndl::RegisterGemm(env, exports);

@@ -1,14 +1,18 @@
+// Bindings of the affine family: the plain layer and the fused affine-ReLU,
+// which share their arguments but for the cached output of the fused one.
 #include "affine.h"
 
+#include "affine_relu.h"
 #include "args.h"
 #include "bindings.h"
 
 namespace nndl {
 namespace {
 
-// affineForward(x, w, b, out, n, d, m)
-Napi::Value AffineForward(const Napi::CallbackInfo& info) {
-  Args args(info, "affineForward", 7);
+// fn(x, w, b, out, n, d, m): kernel(x, w, b, out, n, d, m).
+template <typename Kernel>
+Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kernel) {
+  Args args(info, fn, 7);
   const size_t n = args.Dim(4, "n"), d = args.Dim(5, "d"), m = args.Dim(6, "m");
   args.Dispatch(0, "x", [&](auto zero) {
     using T = decltype(zero);
@@ -17,27 +21,51 @@ Napi::Value AffineForward(const Napi::CallbackInfo& info) {
     const auto b = args.Array<T>(2, "b", m);
     const auto out = args.Array<T>(3, "out", n * m);
     args.Disjoint<T>({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
-    affine_forward(x.data, w.data, b.data, out.data, int(n), int(d), int(m));
+    kernel(static_cast<const T*>(x.data), static_cast<const T*>(w.data), static_cast<const T*>(b.data), out.data,
+           int(n), int(d), int(m));
   });
   return info.Env().Undefined();
 }
 
-// affineBackward(dout, x, w, dx | null, dw, db, n, d, m)
-Napi::Value AffineBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "affineBackward", 9);
-  const size_t n = args.Dim(6, "n"), d = args.Dim(7, "d"), m = args.Dim(8, "m");
+// fn(dout, x, w, [out,] dx | null, dw, db, n, d, m), `out` only when the forward
+// pass cached it: kernel(dout, x, w, out | null, dx | null, dw, db, n, d, m).
+template <typename Kernel>
+Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached_out, Kernel kernel) {
+  const size_t k = cached_out ? 1 : 0;
+  Args args(info, fn, 9 + k);
+  const size_t n = args.Dim(6 + k, "n"), d = args.Dim(7 + k, "d"), m = args.Dim(8 + k, "m");
   args.Dispatch(0, "dout", [&](auto zero) {
     using T = decltype(zero);
     const auto dout = args.Array<T>(0, "dout", n * m);
     const auto x = args.Array<T>(1, "x", n * d);
     const auto w = args.Array<T>(2, "w", d * m);
-    const auto dw = args.Array<T>(4, "dw", d * m);
-    const auto db = args.Array<T>(5, "db", m);
-    const View<T> dx = args.IsNull(3) ? View<T>{nullptr, 0} : args.Array<T>(3, "dx", n * d);
-    args.Disjoint<T>({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}});
-    affine_backward(dout.data, x.data, w.data, dx.data, dw.data, db.data, int(n), int(d), int(m));
+    const View<T> out = cached_out ? args.Array<T>(3, "out", n * m) : View<T>{nullptr, 0};
+    const View<T> dx = args.IsNull(3 + k) ? View<T>{nullptr, 0} : args.Array<T>(3 + k, "dx", n * d);
+    const auto dw = args.Array<T>(4 + k, "dw", d * m);
+    const auto db = args.Array<T>(5 + k, "db", m);
+    args.Disjoint<T>({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
+    kernel(static_cast<const T*>(dout.data), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
+           static_cast<const T*>(out.data), dx.data, dw.data, db.data, int(n), int(d), int(m));
   });
   return info.Env().Undefined();
+}
+
+Napi::Value AffineForward(const Napi::CallbackInfo& info) {
+  return Forward(info, "affineForward", [](auto... a) { affine_forward(a...); });
+}
+
+Napi::Value AffineReluForward(const Napi::CallbackInfo& info) {
+  return Forward(info, "affineReluForward", [](auto... a) { affine_relu_forward(a...); });
+}
+
+Napi::Value AffineBackward(const Napi::CallbackInfo& info) {
+  return Backward(info, "affineBackward", false,
+                  [](const auto* dout, const auto* x, const auto* w, const auto*, auto* dx, auto* dw, auto* db, int n,
+                     int d, int m) { affine_backward(dout, x, w, dx, dw, db, n, d, m); });
+}
+
+Napi::Value AffineReluBackward(const Napi::CallbackInfo& info) {
+  return Backward(info, "affineReluBackward", true, [](auto... a) { affine_relu_backward(a...); });
 }
 
 }  // namespace
@@ -45,6 +73,8 @@ Napi::Value AffineBackward(const Napi::CallbackInfo& info) {
 void RegisterAffine(Napi::Env env, Napi::Object exports) {
   exports.Set("affineForward", Napi::Function::New(env, AffineForward, "affineForward"));
   exports.Set("affineBackward", Napi::Function::New(env, AffineBackward, "affineBackward"));
+  exports.Set("affineReluForward", Napi::Function::New(env, AffineReluForward, "affineReluForward"));
+  exports.Set("affineReluBackward", Napi::Function::New(env, AffineReluBackward, "affineReluBackward"));
 }
 
 }  // namespace nndl

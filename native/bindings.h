@@ -6,7 +6,6 @@
 namespace nndl {
 
 void RegisterAffine(Napi::Env env, Napi::Object exports);
-void RegisterAffineRelu(Napi::Env env, Napi::Object exports);
 void RegisterActivations(Napi::Env env, Napi::Object exports);
 void RegisterLosses(Napi::Env env, Napi::Object exports);
 void RegisterGemm(Napi::Env env, Napi::Object exports);
