@@ -33,7 +33,11 @@ export interface NativeBinding {
   tanhBackward(dout: FloatArray, out: FloatArray, dx: FloatArray): void;
   softmaxLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
   svmLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
-  polarGaussians(u: Float64Array, out: Float64Array): void;
+  randomSeed(state: Uint32Array, seed: number): void;
+  randomUniform(state: Uint32Array, out: Float64Array): void;
+  randomGauss(state: Uint32Array, gauss: Float64Array, out: Float64Array): void;
+  randomBounded(state: Uint32Array, out: Int32Array, low: number, range: number): void;
+  randomSwaps(state: Uint32Array, out: Int32Array): void;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,

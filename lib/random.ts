@@ -1,18 +1,24 @@
 /**
- * numpy's legacy `np.random.RandomState`, bit for bit: the MT19937 generator
- * with numpy's integer seeding, and the legacy algorithms on top of it (polar
- * Gaussians with the cached second value, masked rejection for integers,
- * Fisher-Yates from the end for shuffles). A seed gives the same numbers here
- * as in numpy, so the reference notebooks' printed values come out of nndl too.
+ * numpy's legacy `np.random.RandomState`, bit for bit: MT19937 with numpy's
+ * integer seeding and the legacy algorithms on top of it (polar Gaussians with
+ * the cached second value, masked rejection for integers, Fisher-Yates from
+ * the end for shuffles). A seed gives the same numbers here as in numpy, so
+ * the reference notebooks' printed values come out of nndl too.
+ *
+ * The generator's state lives in this object's typed arrays; the draws are
+ * made by native code that advances it (native/random.h).
  */
+import { randomBytes } from 'node:crypto';
+
 import { native } from './native';
-import { Tensor, type DType, type FloatArray } from './tensor';
+import { Tensor, type DType } from './tensor';
 import {
   booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, numberArg, objectArg,
 } from './validate';
 
-const N = 624;
-const M = 397;
+const KEY_WORDS = 624;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
 
 function sizeArg(fn: string, size: unknown): number[] {
   if (typeof size === 'number') return [nonNegativeIntegerArg(fn, 'size', size)];
@@ -24,9 +30,6 @@ function count(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-
 function int32Arg(fn: string, name: string, value: unknown): number {
   const v = numberArg(fn, name, value);
   if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
@@ -35,22 +38,11 @@ function int32Arg(fn: string, name: string, value: unknown): number {
   return v;
 }
 
-/** Smallest all-ones bit mask covering max (numpy's gen_mask). */
-function mask32(max: number): number {
-  let mask = max;
-  mask |= mask >>> 1;
-  mask |= mask >>> 2;
-  mask |= mask >>> 4;
-  mask |= mask >>> 8;
-  mask |= mask >>> 16;
-  return mask >>> 0;
-}
-
 export class NumpyRandomState {
-  private readonly mt = new Uint32Array(N);
-  private pos = N;
-  private hasGauss = false;
-  private cachedGauss = 0;
+  /** MT19937 key (624 words) and position. */
+  private readonly state = new Uint32Array(KEY_WORDS + 1);
+  /** [has cached Gaussian, cached Gaussian]. */
+  private readonly gauss = new Float64Array(2);
 
   /** @param seed an integer in [0, 2^32), as `np.random.RandomState(seed)` takes */
   constructor(seed: number) {
@@ -59,109 +51,39 @@ export class NumpyRandomState {
 
   /** Reseeds, as `RandomState.seed(seed)`: the stream starts over and the cached Gaussian is dropped. */
   seed(seed: number): void {
-    const s = nonNegativeIntegerArg('NumpyRandomState.seed', 'seed', seed);
-    if (s > 0xffffffff) throw invalidValue('NumpyRandomState.seed', 'seed', 'an integer in [0, 2^32)', seed);
-    let x = s >>> 0;
-    for (let i = 0; i < N; i++) {
-      this.mt[i] = x;
-      x = (Math.imul(1812433253, (x ^ (x >>> 30)) >>> 0) + i + 1) >>> 0;
-    }
-    this.pos = N;
-    this.hasGauss = false;
-    this.cachedGauss = 0;
+    const fn = 'NumpyRandomState.seed';
+    const s = nonNegativeIntegerArg(fn, 'seed', seed);
+    if (s > 0xffffffff) throw invalidValue(fn, 'seed', 'an integer in [0, 2^32)', seed);
+    native().randomSeed(this.state, s);
+    this.gauss.fill(0);
   }
 
-  private generate(): void {
-    const mt = this.mt;
-    for (let i = 0; i < N; i++) {
-      const y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
-      mt[i] = mt[(i + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-    }
-    this.pos = 0;
+  /** Writes uniform values in [0, 1) into out (numpy's random_sample). */
+  fillUniform(out: Float64Array): Float64Array {
+    if (out.length > 0) native().randomUniform(this.state, out);
+    return out;
   }
 
-  /** The next raw 32-bit output of MT19937. */
-  nextUint32(): number {
-    if (this.pos === N) this.generate();
-    let y = this.mt[this.pos++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+  /** Writes standard normal values into out (numpy's legacy_gauss, cached twin included). */
+  fillGaussian(out: Float64Array): Float64Array {
+    if (out.length > 0) native().randomGauss(this.state, this.gauss, out);
+    return out;
   }
 
-  /** A double in [0, 1) with 53 random bits, as numpy's random_sample. */
+  /** One value in [0, 1). */
   nextDouble(): number {
-    const a = this.nextUint32() >>> 5;
-    const b = this.nextUint32() >>> 6;
-    return (a * 67108864 + b) / 9007199254740992;
+    return this.fillUniform(new Float64Array(1))[0];
   }
 
-  /** One standard normal value (legacy polar method; every other call returns the cached twin). */
+  /** One standard normal value. */
   nextGaussian(): number {
-    const out = new Float64Array(1);
-    this.gaussians(out);
-    return out[0];
-  }
-
-  /**
-   * Fills out with standard normals in numpy's order. Each accepted polar pair
-   * yields two values: the first is used, the second cached for the next draw.
-   * The pairs are drawn here and transformed in one native call (see
-   * native/random.h for why the logarithm must be the C library's).
-   */
-  private gaussians(out: FloatArray): void {
-    let i = 0;
-    if (out.length > 0 && this.hasGauss) {
-      out[i++] = this.cachedGauss;
-      this.hasGauss = false;
-      this.cachedGauss = 0;
-    }
-    const pairs = Math.ceil((out.length - i) / 2);
-    if (pairs === 0) return;
-    const u = new Float64Array(2 * pairs);
-    for (let p = 0; p < pairs; p++) {
-      let x1: number;
-      let x2: number;
-      let r2: number;
-      do {
-        x1 = 2 * this.nextDouble() - 1;
-        x2 = 2 * this.nextDouble() - 1;
-        r2 = x1 * x1 + x2 * x2;
-      } while (r2 >= 1 || r2 === 0);
-      u[2 * p] = x1;
-      u[2 * p + 1] = x2;
-    }
-    const g = new Float64Array(2 * pairs);
-    native().polarGaussians(u, g);
-    for (let p = 0; p < pairs; p++) {
-      out[i++] = g[2 * p];
-      if (i < out.length) {
-        out[i++] = g[2 * p + 1];
-      } else {
-        this.cachedGauss = g[2 * p + 1];
-        this.hasGauss = true;
-      }
-    }
-  }
-
-  /** An integer in [0, max], by masked rejection (numpy's random_interval). */
-  private interval(max: number): number {
-    if (max === 0) return 0;
-    const mask = mask32(max);
-    let v: number;
-    do v = (this.nextUint32() & mask) >>> 0;
-    while (v > max);
-    return v;
+    return this.fillGaussian(new Float64Array(1))[0];
   }
 
   /** Uniform values in [0, 1): `rand(d0, d1, ...)`, float64. */
   rand(...shape: number[]): Tensor {
     const dims = sizeArg('rand', shape);
-    const data = new Float64Array(count(dims));
-    for (let i = 0; i < data.length; i++) data[i] = this.nextDouble();
-    return new Tensor(data, dims);
+    return new Tensor(this.fillUniform(new Float64Array(count(dims))), dims);
   }
 
   /** Standard normal values: `randn(d0, d1, ...)`, float64. */
@@ -187,9 +109,7 @@ export class NumpyRandomState {
   standardNormal(shape: readonly number[], dtype: DType = 'float64'): Tensor {
     const fn = 'standardNormal';
     const dims = sizeArg(fn, shape);
-    const data = new Float64Array(count(dims));
-    this.gaussians(data);
-    const t = new Tensor(data, dims);
+    const t = new Tensor(this.fillGaussian(new Float64Array(count(dims))), dims);
     return dtypeArg(fn, 'dtype', dtype) === 'float64' ? t : t.astype(dtype);
   }
 
@@ -200,20 +120,7 @@ export class NumpyRandomState {
     const hi = int32Arg(fn, 'high', high);
     if (hi <= lo) throw invalidValue(fn, 'high', `an integer above low (${lo})`, high);
     const out = new Int32Array(count(sizeArg(fn, size)));
-    return this.fillInts(out, lo, hi - 1 - lo);
-  }
-
-  /** Writes low + (integers in [0, range]) into out, as numpy's masked bounded generator. */
-  private fillInts(out: Int32Array, low: number, range: number): Int32Array {
-    const mask = mask32(range);
-    for (let i = 0; i < out.length; i++) {
-      let v = 0;
-      if (range !== 0) {
-        do v = (this.nextUint32() & mask) >>> 0;
-        while (v > range);
-      }
-      out[i] = low + v;
-    }
+    if (out.length > 0) native().randomBounded(this.state, out, lo, hi - 1 - lo);
     return out;
   }
 
@@ -239,8 +146,13 @@ export class NumpyRandomState {
     if (!Array.isArray(array) && !(ArrayBuffer.isView(array) && !(array instanceof DataView))) {
       throw invalidType(fn, 'array', 'an array or a typed array', array);
     }
-    for (let i = array.length - 1; i > 0; i--) {
-      const j = this.interval(i);
+    if (array.length < 2) return array;
+    if (array.length > INT32_MAX) throw invalidValue(fn, 'array', 'at most 2^31 - 1 elements', array);
+    const partners = new Int32Array(array.length - 1);
+    native().randomSwaps(this.state, partners);
+    for (let k = 0; k < partners.length; k++) {
+      const i = array.length - 1 - k;
+      const j = partners[k];
       const t = array[i];
       array[i] = array[j];
       array[j] = t;
@@ -257,4 +169,37 @@ export class NumpyRandomState {
     for (let i = 0; i < len; i++) out[i] = i;
     return this.shuffle(out);
   }
+}
+
+let globalState: NumpyRandomState | undefined;
+
+/**
+ * The generator used when a function is given neither a generator nor a seed,
+ * as numpy's module-level functions use a global RandomState. Seeded from the
+ * operating system's entropy unless `seed()` was called.
+ */
+export function defaultRandomState(): NumpyRandomState {
+  globalState ??= new NumpyRandomState(randomBytes(4).readUInt32LE(0));
+  return globalState;
+}
+
+/** Reseeds the default generator, as `np.random.seed(seed)`. */
+export function seed(value: number): void {
+  defaultRandomState().seed(value);
+}
+
+/** A generator or a seed, as the options of models, layers and the Solver take them. */
+export type RandomSource = NumpyRandomState | number;
+
+/** The generator a `rng` option names: the given one, a new one from a seed, or the default. */
+export function randomStateArg(fn: string, name: string, value: unknown): NumpyRandomState {
+  if (value === undefined) return defaultRandomState();
+  if (value instanceof NumpyRandomState) return value;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw invalidValue(fn, name, 'a NumpyRandomState or an integer seed in [0, 2^32)', value);
+    }
+    return new NumpyRandomState(value);
+  }
+  throw invalidType(fn, name, 'a NumpyRandomState or an integer seed', value);
 }

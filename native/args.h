@@ -33,6 +33,16 @@ struct ArrayKind<int32_t> {
   static constexpr napi_typedarray_type type = napi_int32_array;
   static constexpr const char* name = "Int32Array";
 };
+template <>
+struct ArrayKind<uint32_t> {
+  static constexpr napi_typedarray_type type = napi_uint32_array;
+  static constexpr const char* name = "Uint32Array";
+};
+template <>
+struct ArrayKind<uint8_t> {
+  static constexpr napi_typedarray_type type = napi_uint8_array;
+  static constexpr const char* name = "Uint8Array";
+};
 
 // A typed array's memory, borrowed for the duration of one call.
 template <typename T>

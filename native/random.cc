@@ -6,21 +6,93 @@
 namespace nndl {
 namespace {
 
-// polarGaussians(u, out): u and out Float64Arrays of the same even length.
-Napi::Value PolarGaussians(const Napi::CallbackInfo& info) {
-  Args args(info, "polarGaussians", 2);
-  const auto u = args.Array<double>(0, "u");
-  if (u.length % 2 != 0) args.Fail<Napi::RangeError>("u must hold pairs but has odd length " + std::to_string(u.length));
-  const auto out = args.Array<double>(1, "out", u.length);
-  args.Disjoint<double>({{"out", out}}, {{"u", u}});
-  polar_gaussians(u.data, out.data, u.length / 2);
+// An all-zero key (but for the low 31 bits of key[0], which the recurrence
+// never reads) is MT19937's fixed point: it yields zeros forever, and the
+// Gaussian rejection loop would never end.
+bool Degenerate(const uint32_t* key) {
+  if (key[0] & 0x80000000u) return false;
+  for (size_t i = 1; i < kMtN; ++i) {
+    if (key[i] != 0) return false;
+  }
+  return true;
+}
+
+Mt19937 State(const Args& args, size_t i, bool seeding = false) {
+  const auto state = args.Array<uint32_t>(i, "state", kMtStateWords);
+  if (state.data[kMtN] > kMtN) args.Fail<Napi::RangeError>("state position is past the key");
+  if (!seeding && Degenerate(state.data)) args.Fail<Napi::RangeError>("state is all zero: seed it first");
+  return Mt19937(state.data);
+}
+
+// randomSeed(state, seed)
+Napi::Value RandomSeed(const Napi::CallbackInfo& info) {
+  Args args(info, "randomSeed", 2);
+  const double seed = args.Number(1, "seed");
+  if (!(seed >= 0 && seed <= 4294967295.0 && std::floor(seed) == seed)) {
+    args.Fail<Napi::RangeError>("seed must be an integer in [0, 2^32)");
+  }
+  State(args, 0, true).Seed(static_cast<uint32_t>(seed));
+  return info.Env().Undefined();
+}
+
+// randomUniform(state, out): out[i] in [0, 1), as rand().
+Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
+  Args args(info, "randomUniform", 2);
+  Mt19937 mt = State(args, 0);
+  const auto out = args.Array<double>(1, "out");
+  for (size_t i = 0; i < out.length; ++i) out.data[i] = mt.NextDouble();
+  return info.Env().Undefined();
+}
+
+// randomGauss(state, gauss, out): standard normals, as randn().
+Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
+  Args args(info, "randomGauss", 3);
+  Mt19937 mt = State(args, 0);
+  const auto gauss = args.Array<double>(1, "gauss", 2);
+  const auto out = args.Array<double>(2, "out");
+  for (size_t i = 0; i < out.length; ++i) out.data[i] = LegacyGauss(mt, gauss.data);
+  return info.Env().Undefined();
+}
+
+// randomBounded(state, out, low, range): out[i] = low + an integer in [0, range].
+Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
+  Args args(info, "randomBounded", 4);
+  Mt19937 mt = State(args, 0);
+  const auto out = args.Array<int32_t>(1, "out");
+  const double low = args.Number(2, "low"), range = args.Number(3, "range");
+  if (!(range >= 0 && range <= 4294967295.0 && std::floor(range) == range)) {
+    args.Fail<Napi::RangeError>("range must be an integer in [0, 2^32)");
+  }
+  if (!(std::floor(low) == low && low >= -2147483648.0 && low + range <= 2147483647.0)) {
+    args.Fail<Napi::RangeError>("low and low + range must be int32 integers");
+  }
+  for (size_t i = 0; i < out.length; ++i) {
+    out.data[i] = static_cast<int32_t>(static_cast<int64_t>(low) + mt.Bounded(static_cast<uint32_t>(range)));
+  }
+  return info.Env().Undefined();
+}
+
+// randomSwaps(state, out): the swap partners of numpy's legacy shuffle of
+// out.length + 1 elements: out[k] is in [0, i] for i = out.length - k.
+Napi::Value RandomSwaps(const Napi::CallbackInfo& info) {
+  Args args(info, "randomSwaps", 2);
+  Mt19937 mt = State(args, 0);
+  const auto out = args.Array<int32_t>(1, "out");
+  if (out.length > 2147483647u) args.Fail<Napi::RangeError>("out is too long");
+  for (size_t k = 0; k < out.length; ++k) {
+    out.data[k] = static_cast<int32_t>(mt.Bounded(static_cast<uint32_t>(out.length - k)));
+  }
   return info.Env().Undefined();
 }
 
 }  // namespace
 
 void RegisterRandom(Napi::Env env, Napi::Object exports) {
-  exports.Set("polarGaussians", Napi::Function::New(env, PolarGaussians, "polarGaussians"));
+  exports.Set("randomSeed", Napi::Function::New(env, RandomSeed, "randomSeed"));
+  exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
+  exports.Set("randomGauss", Napi::Function::New(env, RandomGauss, "randomGauss"));
+  exports.Set("randomBounded", Napi::Function::New(env, RandomBounded, "randomBounded"));
+  exports.Set("randomSwaps", Napi::Function::New(env, RandomSwaps, "randomSwaps"));
 }
 
 }  // namespace nndl

@@ -94,7 +94,21 @@ describe('the addon checks its arguments again', () => {
     expect(Array.from(out)).toEqual([0, 2]);
   });
 
+  test('a generator state that would loop forever is refused', () => {
+    const e = thrown(() => addon.randomGauss(new Uint32Array(625), f64(2), f64(1)));
+    expect(e.name).toBe('RangeError');
+    expect(e.message).toBe('randomGauss: state is all zero: seed it first');
+    const state = new Uint32Array(625);
+    state[624] = 625;
+    expect(thrown(() => addon.randomUniform(state, f64(1))).message).toMatch(/position is past the key/);
+  });
+
   test('valid calls with random arguments swapped in never crash the process', () => {
+    const seeded = () => {
+      const state = new Uint32Array(625);
+      addon.randomSeed(state, 1);
+      return state;
+    };
     const valid: Record<keyof NativeBinding, () => unknown[]> = {
       affineForward: () => [f64(6), f64(6), f64(2), f64(4), 2, 3, 2],
       affineBackward: () => [f64(4), f64(6), f64(6), f64(6), f64(6), f64(2), 2, 3, 2],
@@ -110,7 +124,11 @@ describe('the addon checks its arguments again', () => {
       tanhBackward: () => [f64(4), f64(4), f64(4)],
       softmaxLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
       svmLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
-      polarGaussians: () => [Float64Array.from([0.1, 0.2]), f64(2)],
+      randomSeed: () => [new Uint32Array(625), 7],
+      randomUniform: () => [seeded(), f64(3)],
+      randomGauss: () => [seeded(), f64(2), f64(3)],
+      randomBounded: () => [seeded(), new Int32Array(3), 0, 9],
+      randomSwaps: () => [seeded(), new Int32Array(3)],
       gemm: () => [false, true, 2, 2, 3, 1, f64(6), f64(6), 0, f64(4)],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
@@ -119,7 +137,7 @@ describe('the addon checks its arguments again', () => {
       0, 1, 2, 3, 4, 6, -1, 1.5, 2 ** 31, 2 ** 40, NaN, Infinity, true, null, undefined, 'a', {}, [1], 2n,
       f64(0), f64(1), f64(2), f64(3), f64(4), f64(6), f64(9), f32(2), f32(4), f32(6),
       shared.subarray(0, 4), shared.subarray(2, 6), shared, new Int32Array([0, 1]), new Int32Array([5, -7]),
-      new Uint8Array(6), new DataView(new ArrayBuffer(8)),
+      new Uint8Array(6), new DataView(new ArrayBuffer(8)), new Uint32Array(625), Uint32Array.from({ length: 625 }, () => 9999),
     ];
     let seed = 12345;
     const next = () => {
