@@ -38,6 +38,33 @@ export interface NativeBinding {
   randomGauss(state: Uint32Array, gauss: Float64Array, out: Float64Array): void;
   randomBounded(state: Uint32Array, out: Int32Array, low: number, range: number): void;
   randomSwaps(state: Uint32Array, out: Int32Array): void;
+  sgd(w: FloatArray, dw: FloatArray, out: FloatArray, learningRate: number): void;
+  sgdMomentum(w: FloatArray, dw: FloatArray, velocity: FloatArray, out: FloatArray, learningRate: number, momentum: number): void;
+  rmsprop(
+    w: FloatArray, dw: FloatArray, cache: FloatArray, out: FloatArray,
+    learningRate: number, decayRate: number, epsilon: number,
+  ): void;
+  adam(
+    w: FloatArray, dw: FloatArray, m: FloatArray, v: FloatArray, out: FloatArray,
+    learningRate: number, beta1: number, beta2: number, epsilon: number, t: number,
+  ): void;
+  batchnormForwardTrain(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, xhat: FloatArray, invStd: FloatArray, n: number, d: number, eps: number, momentum: number,
+  ): void;
+  batchnormForwardTest(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, n: number, d: number, eps: number,
+  ): void;
+  batchnormBackward(
+    dout: FloatArray, xhat: FloatArray, gamma: FloatArray, invStd: FloatArray,
+    dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, n: number, d: number,
+  ): void;
+  dropoutForward(state: Uint32Array, x: FloatArray, mask: FloatArray, out: FloatArray, p: number): void;
+  dropoutBackward(dout: FloatArray, mask: FloatArray, dx: FloatArray): void;
+  sumSquares(x: FloatArray): number;
+  axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  gatherRows(src: FloatArray, idx: Int32Array, dst: FloatArray, rowLen: number): void;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,

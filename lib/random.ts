@@ -39,8 +39,11 @@ function int32Arg(fn: string, name: string, value: unknown): number {
 }
 
 export class NumpyRandomState {
-  /** MT19937 key (624 words) and position. */
-  private readonly state = new Uint32Array(KEY_WORDS + 1);
+  /**
+   * MT19937 key (624 words) and position: the state native draws advance,
+   * passed to kernels that draw numbers themselves (dropout masks).
+   */
+  readonly state = new Uint32Array(KEY_WORDS + 1);
   /** [has cached Gaussian, cached Gaussian]. */
   private readonly gauss = new Float64Array(2);
 

@@ -13,6 +13,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterLosses(env, exports);
   nndl::RegisterGemm(env, exports);
   nndl::RegisterRandom(env, exports);
+  nndl::RegisterOptim(env, exports);
+  nndl::RegisterBatchnorm(env, exports);
+  nndl::RegisterDropout(env, exports);
+  nndl::RegisterVector(env, exports);
+  nndl::RegisterGather(env, exports);
   return exports;
 }
 

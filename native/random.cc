@@ -2,27 +2,10 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "random_state.h"
 
 namespace nndl {
 namespace {
-
-// An all-zero key (but for the low 31 bits of key[0], which the recurrence
-// never reads) is MT19937's fixed point: it yields zeros forever, and the
-// Gaussian rejection loop would never end.
-bool Degenerate(const uint32_t* key) {
-  if (key[0] & 0x80000000u) return false;
-  for (size_t i = 1; i < kMtN; ++i) {
-    if (key[i] != 0) return false;
-  }
-  return true;
-}
-
-Mt19937 State(const Args& args, size_t i, bool seeding = false) {
-  const auto state = args.Array<uint32_t>(i, "state", kMtStateWords);
-  if (state.data[kMtN] > kMtN) args.Fail<Napi::RangeError>("state position is past the key");
-  if (!seeding && Degenerate(state.data)) args.Fail<Napi::RangeError>("state is all zero: seed it first");
-  return Mt19937(state.data);
-}
 
 // randomSeed(state, seed)
 Napi::Value RandomSeed(const Napi::CallbackInfo& info) {
@@ -31,14 +14,14 @@ Napi::Value RandomSeed(const Napi::CallbackInfo& info) {
   if (!(seed >= 0 && seed <= 4294967295.0 && std::floor(seed) == seed)) {
     args.Fail<Napi::RangeError>("seed must be an integer in [0, 2^32)");
   }
-  State(args, 0, true).Seed(static_cast<uint32_t>(seed));
+  StateArg(args, 0, true).Seed(static_cast<uint32_t>(seed));
   return info.Env().Undefined();
 }
 
 // randomUniform(state, out): out[i] in [0, 1), as rand().
 Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
   Args args(info, "randomUniform", 2);
-  Mt19937 mt = State(args, 0);
+  Mt19937 mt = StateArg(args, 0);
   const auto out = args.Array<double>(1, "out");
   for (size_t i = 0; i < out.length; ++i) out.data[i] = mt.NextDouble();
   return info.Env().Undefined();
@@ -47,7 +30,7 @@ Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
 // randomGauss(state, gauss, out): standard normals, as randn().
 Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
   Args args(info, "randomGauss", 3);
-  Mt19937 mt = State(args, 0);
+  Mt19937 mt = StateArg(args, 0);
   const auto gauss = args.Array<double>(1, "gauss", 2);
   const auto out = args.Array<double>(2, "out");
   for (size_t i = 0; i < out.length; ++i) out.data[i] = LegacyGauss(mt, gauss.data);
@@ -57,7 +40,7 @@ Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
 // randomBounded(state, out, low, range): out[i] = low + an integer in [0, range].
 Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
   Args args(info, "randomBounded", 4);
-  Mt19937 mt = State(args, 0);
+  Mt19937 mt = StateArg(args, 0);
   const auto out = args.Array<int32_t>(1, "out");
   const double low = args.Number(2, "low"), range = args.Number(3, "range");
   if (!(range >= 0 && range <= 4294967295.0 && std::floor(range) == range)) {
@@ -76,7 +59,7 @@ Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
 // out.length + 1 elements: out[k] is in [0, i] for i = out.length - k.
 Napi::Value RandomSwaps(const Napi::CallbackInfo& info) {
   Args args(info, "randomSwaps", 2);
-  Mt19937 mt = State(args, 0);
+  Mt19937 mt = StateArg(args, 0);
   const auto out = args.Array<int32_t>(1, "out");
   if (out.length > 2147483647u) args.Fail<Napi::RangeError>("out is too long");
   for (size_t k = 0; k < out.length; ++k) {

@@ -1,0 +1,42 @@
+#include "gather.h"
+
+#include "args.h"
+#include "bindings.h"
+
+namespace nndl {
+namespace {
+
+// gatherRows(src, idx, dst, rowLen): src holds whole rows of rowLen values;
+// every index must name one of them.
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Args args(info, "gatherRows", 4);
+  const size_t row_len = args.Dim(3, "rowLen");
+  args.Dispatch(0, "src", [&](auto src_zero) {
+    using Src = decltype(src_zero);
+    const auto src = args.Array<Src>(0, "src");
+    if (src.length % row_len != 0) {
+      args.Fail<Napi::RangeError>("src has " + std::to_string(src.length) + " elements, not whole rows of " +
+                                  std::to_string(row_len));
+    }
+    const auto idx = args.Labels(1, "idx", args.Array<int32_t>(1, "idx").length, src.length / row_len);
+    args.Dispatch(2, "dst", [&](auto dst_zero) {
+      using Dst = decltype(dst_zero);
+      const auto dst = args.Array<Dst>(2, "dst", idx.length * row_len);
+      const auto s0 = reinterpret_cast<uintptr_t>(src.data), d0 = reinterpret_cast<uintptr_t>(dst.data);
+      if (d0 < s0 + src.length * sizeof(Src) && s0 < d0 + dst.length * sizeof(Dst)) {
+        args.Fail<Napi::RangeError>("dst shares memory with src");
+      }
+      gather_rows(static_cast<const Src*>(src.data), static_cast<const int32_t*>(idx.data), dst.data, idx.length,
+                  row_len);
+    });
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterGather(Napi::Env env, Napi::Object exports) {
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
+}
+
+}  // namespace nndl

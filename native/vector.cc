@@ -1,0 +1,42 @@
+#include "vector.h"
+
+#include "args.h"
+#include "bindings.h"
+
+namespace nndl {
+namespace {
+
+// sumSquares(x) -> number
+Napi::Value SumSquares(const Napi::CallbackInfo& info) {
+  Args args(info, "sumSquares", 1);
+  double s = 0;
+  args.Dispatch(0, "x", [&](auto zero) {
+    using T = decltype(zero);
+    const auto x = args.Array<T>(0, "x");
+    s = sum_squares(static_cast<const T*>(x.data), x.length);
+  });
+  return Napi::Number::New(info.Env(), s);
+}
+
+// axpy(alpha, x, y): y += alpha x
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Args args(info, "axpy", 3);
+  const double alpha = args.Number(0, "alpha");
+  args.Dispatch(1, "x", [&](auto zero) {
+    using T = decltype(zero);
+    const auto x = args.Array<T>(1, "x");
+    const auto y = args.Array<T>(2, "y", x.length);
+    args.SameOrDisjoint<T>({"y", y}, {"x", x});
+    axpy(static_cast<T>(alpha), static_cast<const T*>(x.data), y.data, x.length);
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterVector(Napi::Env env, Napi::Object exports) {
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
+  exports.Set("axpy", Napi::Function::New(env, Axpy, "axpy"));
+}
+
+}  // namespace nndl
