@@ -64,6 +64,7 @@ export interface NativeBinding {
   dropoutBackward(dout: FloatArray, mask: FloatArray, dx: FloatArray): void;
   sumSquares(x: FloatArray): number;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
+  columnSums(a: FloatArray, out: FloatArray, n: number, m: number): void;
   gatherRows(src: FloatArray, idx: Int32Array, dst: FloatArray, rowLen: number): void;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,

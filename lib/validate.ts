@@ -114,6 +114,18 @@ export function nonNegativeIntegerArg(fn: string, name: string, value: unknown):
   return value;
 }
 
+export function positiveIntegerArg(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') throw invalidType(fn, name, 'a positive integer', value);
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidValue(fn, name, 'a positive integer', value);
+  return value;
+}
+
+export function nonNegativeNumberArg(fn: string, name: string, value: unknown): number {
+  const v = numberArg(fn, name, value);
+  if (v < 0) throw invalidValue(fn, name, 'a non-negative number', value);
+  return v;
+}
+
 export function booleanArg(fn: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw invalidType(fn, name, 'a boolean', value);
   return value;

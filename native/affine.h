@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "blas.h"
+#include "vector.h"
 
 namespace nndl {
 
@@ -15,23 +16,6 @@ void affine_forward(const T* x, const T* w, const T* b, T* out, int n, int d, in
   // over out instead of a gemm followed by a broadcast add.
   for (int i = 0; i < n; ++i) std::copy(b, b + m, out + static_cast<size_t>(i) * m);
   gemm<T>(Trans::No, Trans::No, n, m, d, T(1), x, w, T(1), out);
-}
-
-// Column sums of a (n, m) matrix into db (m), accumulated in double so float32
-// sums over large batches keep their precision.
-template <typename T>
-void column_sums(const T* a, T* db, int n, int m) {
-  constexpr int kBlock = 256;
-  double acc[kBlock];
-  for (int j0 = 0; j0 < m; j0 += kBlock) {
-    const int width = std::min(kBlock, m - j0);
-    std::fill(acc, acc + width, 0.0);
-    for (int i = 0; i < n; ++i) {
-      const T* row = a + static_cast<size_t>(i) * m + j0;
-      for (int j = 0; j < width; ++j) acc[j] += row[j];
-    }
-    for (int j = 0; j < width; ++j) db[j0 + j] = static_cast<T>(acc[j]);
-  }
 }
 
 // dout (n, m), x (n, d), w (d, m) -> dx (n, d) unless null, dw (d, m), db (m).

@@ -21,8 +21,11 @@ Napi::Value BatchnormForwardTrain(const Napi::CallbackInfo& info) {
     const auto out = args.Array<T>(5, "out", n * d);
     const auto xhat = args.Array<T>(6, "xhat", n * d);
     const auto inv_std = args.Array<T>(7, "invStd", d);
+    // out may be x itself: each element is read before it is overwritten.
+    args.SameOrDisjoint<T>({"out", out}, {"x", x});
     args.Disjoint<T>({{"runningMean", rm}, {"runningVar", rv}, {"out", out}, {"xhat", xhat}, {"invStd", inv_std}},
-                     {{"x", x}, {"gamma", gamma}, {"beta", beta}});
+                     {{"gamma", gamma}, {"beta", beta}});
+    args.Disjoint<T>({{"runningMean", rm}, {"runningVar", rv}, {"xhat", xhat}, {"invStd", inv_std}}, {{"x", x}});
     batchnorm_forward_train(static_cast<const T*>(x.data), static_cast<const T*>(gamma.data),
                             static_cast<const T*>(beta.data), rm.data, rv.data, out.data, xhat.data, inv_std.data, n,
                             d, eps, momentum);

@@ -32,11 +32,26 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// columnSums(a, out, n, m): out (m) = sums of the columns of a (n, m).
+Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
+  Args args(info, "columnSums", 4);
+  const size_t n = args.Dim(2, "n"), m = args.Dim(3, "m");
+  args.Dispatch(0, "a", [&](auto zero) {
+    using T = decltype(zero);
+    const auto a = args.Array<T>(0, "a", n * m);
+    const auto out = args.Array<T>(1, "out", m);
+    args.Disjoint<T>({{"out", out}}, {{"a", a}});
+    column_sums(static_cast<const T*>(a.data), out.data, int(n), int(m));
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterVector(Napi::Env env, Napi::Object exports) {
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
   exports.Set("axpy", Napi::Function::New(env, Axpy, "axpy"));
+  exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
 }
 
 }  // namespace nndl

@@ -1,7 +1,8 @@
-// Whole-array reductions and updates the models need around the layers:
-// the L2 penalty 0.5 reg sum(w^2) and its gradient reg w.
+// Whole-array reductions and updates around the layers: the L2 penalty
+// 0.5 reg sum(w^2) and its gradient reg w, and bias gradients (column sums).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 namespace nndl {
@@ -18,6 +19,23 @@ double sum_squares(const T* x, size_t n) {
 template <typename T>
 void axpy(T alpha, const T* x, T* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+// Column sums of a (n, m) matrix into db (m), accumulated in double so float32
+// sums over large batches keep their precision.
+template <typename T>
+void column_sums(const T* a, T* db, int n, int m) {
+  constexpr int kBlock = 256;
+  double acc[kBlock];
+  for (int j0 = 0; j0 < m; j0 += kBlock) {
+    const int width = std::min(kBlock, m - j0);
+    std::fill(acc, acc + width, 0.0);
+    for (int i = 0; i < n; ++i) {
+      const T* row = a + static_cast<size_t>(i) * m + j0;
+      for (int j = 0; j < width; ++j) acc[j] += row[j];
+    }
+    for (int j = 0; j < width; ++j) db[j0 + j] = static_cast<T>(acc[j]);
+  }
 }
 
 }  // namespace nndl

@@ -1,0 +1,197 @@
+/**
+ * The reference's `fc_net.FullyConnectedNet`, with its known bugs fixed:
+ * {affine - [batchnorm] - relu - [dropout]} x (L - 1) - affine - softmax.
+ * Parameters W1..WL, b1..bL, and gamma1..gamma(L-1), beta1..beta(L-1) with
+ * batchnorm; L2 regularization on the weights only.
+ */
+import { affineBackward, affineForward, type AffineCache } from '../layers/affine';
+import { reluBackward, reluForward } from '../layers/activations';
+import { batchnormBackward, batchnormForward, type BatchnormCache, type BatchnormParam } from '../layers/batchnorm';
+import { dropoutBackward, dropoutForward, type DropoutCache, type DropoutParam } from '../layers/dropout';
+import { softmaxLoss } from '../layers/losses';
+import { affineReluBackward, affineReluForward, type AffineReluCache } from '../layer-utils';
+import { randomStateArg, type NumpyRandomState, type RandomSource } from '../random';
+import { Tensor, zeros, type DType } from '../tensor';
+import {
+  booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, nonNegativeNumberArg,
+  numberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
+} from '../validate';
+import { readCheckpoint, restoreTensors, saveModel } from './checkpoint';
+import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
+
+export interface FullyConnectedNetOptions {
+  /** Size of an input, flattened (default 3 * 32 * 32). */
+  inputDim?: number;
+  /** Number of classes (default 10). */
+  numClasses?: number;
+  /** Probability of dropping a hidden unit; 0 (the default) means no dropout layers. */
+  dropout?: number;
+  /** Batch normalization after every hidden affine layer (default false). */
+  useBatchnorm?: boolean;
+  /** L2 regularization strength (default 0). */
+  reg?: number;
+  /** Standard deviation of the initial weights (default 1e-2). */
+  weightScale?: number;
+  /** Precision (default float32, as the reference; float64 for gradient checks). */
+  dtype?: DType;
+  /** Fixed seed for the dropout masks, reused on every pass so gradient checks see one mask. */
+  seed?: number;
+  /** Generator or seed for the initial weights and the dropout masks (default: the global one). */
+  rng?: RandomSource;
+}
+
+/** What one hidden block's forward pass leaves for its backward pass. */
+interface BlockCache {
+  affine?: AffineCache;
+  affineRelu?: AffineReluCache;
+  batchnorm?: BatchnormCache;
+  relu?: Tensor;
+  dropout?: DropoutCache;
+}
+
+export class FullyConnectedNet implements Model {
+  readonly architecture = 'FullyConnectedNet';
+  readonly params: Params = {};
+  readonly hiddenDims: readonly number[];
+  readonly inputDim: number;
+  readonly numClasses: number;
+  readonly dropout: number;
+  readonly useBatchnorm: boolean;
+  readonly weightScale: number;
+  readonly dtype: DType;
+  readonly seed: number | undefined;
+  readonly numLayers: number;
+  /** L2 regularization strength; may be changed between calls. */
+  reg: number;
+  /** One per hidden layer when batchnorm is on: mode and running statistics. */
+  readonly bnParams: BatchnormParam[] = [];
+  /** Shared by every dropout layer. */
+  readonly dropoutParam: DropoutParam | undefined;
+  private readonly rng: NumpyRandomState;
+
+  /**
+   * @param hiddenDims sizes of the hidden layers, e.g. [100, 100]
+   */
+  constructor(hiddenDims: readonly number[], options: FullyConnectedNetOptions = {}) {
+    const fn = 'FullyConnectedNet';
+    if (!Array.isArray(hiddenDims)) throw invalidType(fn, 'hiddenDims', 'an array of positive integers', hiddenDims);
+    this.hiddenDims = Object.freeze(hiddenDims.map((h, i) => positiveIntegerArg(fn, `hiddenDims[${i}]`, h)));
+    const o = objectArg(fn, 'options', options);
+    this.inputDim = positiveIntegerArg(fn, 'options.inputDim', o.inputDim ?? 3 * 32 * 32);
+    this.numClasses = positiveIntegerArg(fn, 'options.numClasses', o.numClasses ?? 10);
+    this.dropout = numberArg(fn, 'options.dropout', o.dropout ?? 0);
+    if (this.dropout < 0 || this.dropout >= 1) throw invalidValue(fn, 'options.dropout', 'a drop probability in [0, 1)', o.dropout);
+    this.useBatchnorm = booleanArg(fn, 'options.useBatchnorm', o.useBatchnorm ?? false);
+    this.reg = nonNegativeNumberArg(fn, 'options.reg', o.reg ?? 0);
+    this.weightScale = positiveNumberArg(fn, 'options.weightScale', o.weightScale ?? 1e-2);
+    this.dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float32');
+    this.seed = o.seed === undefined ? undefined : nonNegativeIntegerArg(fn, 'options.seed', o.seed);
+    this.rng = randomStateArg(fn, 'options.rng', o.rng);
+    this.numLayers = this.hiddenDims.length + 1;
+
+    const dims = [this.inputDim, ...this.hiddenDims, this.numClasses];
+    for (let l = 1; l <= this.numLayers; l++) {
+      this.params[`W${l}`] = this.rng.normal(0, this.weightScale, [dims[l - 1], dims[l]]).astype(this.dtype);
+      this.params[`b${l}`] = zeros([dims[l]], this.dtype);
+    }
+    if (this.useBatchnorm) {
+      for (let l = 1; l < this.numLayers; l++) {
+        const gamma = zeros([dims[l]], this.dtype);
+        gamma.data.fill(1);
+        this.params[`gamma${l}`] = gamma;
+        this.params[`beta${l}`] = zeros([dims[l]], this.dtype);
+        this.bnParams.push({ mode: 'train', runningMean: zeros([dims[l]], this.dtype), runningVar: zeros([dims[l]], this.dtype) });
+      }
+    }
+    if (this.dropout > 0) {
+      this.dropoutParam = { mode: 'train', p: this.dropout, ...(this.seed === undefined ? { rng: this.rng } : { seed: this.seed }) };
+    }
+  }
+
+  /**
+   * Scores, or loss and gradients.
+   * @param X inputs, shape (N, d1, ..., dk) with d1 * ... * dk = inputDim; cast to the model's dtype
+   * @param y labels (N,); without them the call is a test-time pass (batchnorm
+   *   uses its running statistics, dropout is the identity)
+   * @param options `grads`: tensors to write the gradients into
+   * @returns scores (N, C) without y; [loss, grads] with y
+   */
+  loss(X: Tensor): Tensor;
+  loss(X: Tensor, y: Labels, options?: ModelLossOptions): [number, Params];
+  loss(X: Tensor, y?: Labels, options?: ModelLossOptions): Tensor | [number, Params] {
+    const fn = 'FullyConnectedNet.loss';
+    const mode = y === undefined ? 'test' : 'train';
+    for (const bn of this.bnParams) bn.mode = mode;
+    if (this.dropoutParam) this.dropoutParam.mode = mode;
+    const p = this.params;
+
+    let h = inputArg(fn, X, this.inputDim, this.dtype);
+    const caches: BlockCache[] = [];
+    for (let l = 1; l < this.numLayers; l++) {
+      const cache: BlockCache = {};
+      if (this.useBatchnorm) {
+        const [a, affine] = affineForward(h, p[`W${l}`], p[`b${l}`]);
+        const [normed, batchnorm] = batchnormForward(a, p[`gamma${l}`], p[`beta${l}`], this.bnParams[l - 1], { out: a });
+        [h] = reluForward(normed, { out: normed });
+        Object.assign(cache, { affine, batchnorm: batchnorm ?? undefined, relu: h });
+      } else {
+        [h, cache.affineRelu] = affineReluForward(h, p[`W${l}`], p[`b${l}`]);
+      }
+      if (this.dropoutParam) [h, cache.dropout] = dropoutForward(h, this.dropoutParam);
+      caches.push(cache);
+    }
+    const L = this.numLayers;
+    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`]);
+    if (y === undefined) return scores;
+
+    const grads = gradOutputs(fn, options, p);
+    const [dataLoss, dscores] = softmaxLoss(scores, y);
+    let [dh] = affineBackward(dscores, lastCache, { dw: grads[`W${L}`], db: grads[`b${L}`] });
+    for (let l = L - 1; l >= 1; l--) {
+      const cache = caches[l - 1];
+      const skipDx = l === 1 ? { dx: false as const } : {};
+      if (cache.dropout) dh = dropoutBackward(dh, cache.dropout, { dx: dh });
+      let dx: Tensor | null;
+      if (cache.affineRelu) {
+        [dx] = affineReluBackward(dh, cache.affineRelu, { ...skipDx, dw: grads[`W${l}`], db: grads[`b${l}`] });
+      } else {
+        const drelu = reluBackward(dh, cache.relu as Tensor, { dx: dh });
+        const [da] = batchnormBackward(drelu, cache.batchnorm as BatchnormCache, { dw: grads[`gamma${l}`], db: grads[`beta${l}`] });
+        [dx] = affineBackward(da, cache.affine as AffineCache, { ...skipDx, dw: grads[`W${l}`], db: grads[`b${l}`] });
+      }
+      if (dx) dh = dx;
+    }
+    const weights = Array.from({ length: L }, (_, i) => `W${i + 1}`);
+    return [addL2(dataLoss, this.reg, p, grads, weights), grads];
+  }
+
+  /** Batchnorm running statistics, runningMean1, runningVar1, ... */
+  buffers(): Params {
+    const out: Params = {};
+    this.bnParams.forEach((bn, i) => {
+      out[`runningMean${i + 1}`] = bn.runningMean as Tensor;
+      out[`runningVar${i + 1}`] = bn.runningVar as Tensor;
+    });
+    return out;
+  }
+
+  config(): Record<string, unknown> {
+    const { hiddenDims, inputDim, numClasses, dropout, useBatchnorm, reg, weightScale, dtype, seed } = this;
+    return { hiddenDims, inputDim, numClasses, dropout, useBatchnorm, reg, weightScale, dtype, ...(seed === undefined ? {} : { seed }) };
+  }
+
+  /** Saves parameters, running statistics and config as safetensors, atomically. */
+  save(file: string): void {
+    saveModel(this, file);
+  }
+
+  /** Loads a FullyConnectedNet saved by `save`; other files and architectures are refused. */
+  static load(file: string): FullyConnectedNet {
+    const checkpoint = readCheckpoint(file, 'FullyConnectedNet');
+    const { hiddenDims, ...options } = checkpoint.config as unknown as FullyConnectedNetOptions & { hiddenDims: number[] };
+    const model = new FullyConnectedNet(hiddenDims, { ...options, rng: 0 });
+    restoreTensors(file, 'parameters', model.params, checkpoint.params);
+    restoreTensors(file, 'buffers', model.buffers(), checkpoint.buffers);
+    return model;
+  }
+}

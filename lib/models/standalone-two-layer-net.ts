@@ -1,0 +1,219 @@
+/**
+ * The reference's `neural_net.TwoLayerNet`, the non-modular network of the
+ * two_layer_nn notebook, kept apart from the modular TwoLayerNet because its
+ * layout and training differ: W1 is (H, D) and W2 (C, H), scores are
+ * relu(X W1^T + b1) W2^T + b2, and `train` runs its own SGD loop drawing
+ * minibatches as `np.random.choice(N, batchSize)` does.
+ *
+ * Fixed from the reference: the softmax subtracts the row max (no overflow).
+ */
+import { reluBackward, reluForward } from '../layers/activations';
+import { softmaxLoss } from '../layers/losses';
+import { native } from '../native';
+import { addScaled, argmaxRows, columnSums, matmul, sumSquares } from '../ops';
+import { type NumpyRandomState, randomStateArg, type RandomSource } from '../random';
+import { Tensor, empty, zeros, type DType } from '../tensor';
+import {
+  booleanArg, dtypeArg, formatShape, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
+  positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
+} from '../validate';
+import { readCheckpoint, restoreTensors, saveModel } from './checkpoint';
+import type { Checkpointable, Params } from './model';
+
+export interface StandaloneTwoLayerNetOptions {
+  /** Standard deviation of the initial weights (default 1e-4). */
+  std?: number;
+  /** Precision (default float64). */
+  dtype?: DType;
+  /** Generator or seed for the initial weights, and the default for `train`'s sampling. */
+  rng?: RandomSource;
+}
+
+export interface TrainOptions {
+  learningRate?: number;
+  /** Factor applied to the learning rate once per epoch (default 0.95). */
+  learningRateDecay?: number;
+  reg?: number;
+  numIters?: number;
+  batchSize?: number;
+  /** Print the loss every 100 iterations (default false). */
+  verbose?: boolean;
+  /** Generator for the minibatches (default: the one the model was built with). */
+  rng?: RandomSource;
+}
+
+export interface TrainStats {
+  /** Loss of every iteration's minibatch. */
+  lossHistory: number[];
+  /**
+   * Once per epoch, accuracy on that iteration's minibatch, as the reference
+   * measures it (batchSize examples, not the whole training set).
+   */
+  trainAccHistory: number[];
+  /** Once per epoch, accuracy on the whole validation set. */
+  valAccHistory: number[];
+}
+
+export class StandaloneTwoLayerNet implements Checkpointable {
+  readonly architecture = 'StandaloneTwoLayerNet';
+  readonly params: Params;
+  readonly dtype: DType;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly outputSize: number;
+  readonly std: number;
+  private readonly rng: NumpyRandomState;
+
+  /**
+   * W1 (H, D) and W2 (C, H) are std * randn, drawn in that order; biases are zero.
+   * @param inputSize D
+   * @param hiddenSize H
+   * @param outputSize C
+   */
+  constructor(inputSize: number, hiddenSize: number, outputSize: number, options: StandaloneTwoLayerNetOptions = {}) {
+    const fn = 'StandaloneTwoLayerNet';
+    this.inputSize = positiveIntegerArg(fn, 'inputSize', inputSize);
+    this.hiddenSize = positiveIntegerArg(fn, 'hiddenSize', hiddenSize);
+    this.outputSize = positiveIntegerArg(fn, 'outputSize', outputSize);
+    const o = objectArg(fn, 'options', options);
+    this.std = positiveNumberArg(fn, 'options.std', o.std ?? 1e-4);
+    this.dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float64');
+    this.rng = randomStateArg(fn, 'options.rng', o.rng);
+    const scaled = (t: Tensor) => {
+      for (let i = 0; i < t.size; i++) t.data[i] *= this.std;
+      return t.astype(this.dtype);
+    };
+    this.params = {
+      W1: scaled(this.rng.randn(this.hiddenSize, this.inputSize)),
+      b1: zeros([this.hiddenSize], this.dtype),
+      W2: scaled(this.rng.randn(this.outputSize, this.hiddenSize)),
+      b2: zeros([this.outputSize], this.dtype),
+    };
+  }
+
+  private inputArg(fn: string, X: unknown): Tensor {
+    const x = nonEmptyTensorArg(fn, 'X', X);
+    ndimArg(fn, 'X', x, 2);
+    sameDtype(fn, { W1: this.params.W1, X: x });
+    if (x.shape[1] !== this.inputSize) {
+      throw new RangeError(`${fn}: X has shape ${formatShape(x.shape)} but the network takes ${this.inputSize} inputs`);
+    }
+    return x;
+  }
+
+  /** a (N, K) b^T + bias: every row of the output starts as the bias, and gemm adds the product. */
+  private affine(a: Tensor, w: Tensor, bias: Tensor): Tensor {
+    const out = empty([a.shape[0], w.shape[0]], this.dtype);
+    for (let i = 0; i < a.shape[0]; i++) out.data.set(bias.data, i * bias.size);
+    return matmul(a, w, { transB: true, out, accumulate: true });
+  }
+
+  /**
+   * Scores, or loss and gradients, with L2 penalty 0.5 * reg * (|W1|^2 + |W2|^2).
+   * @param X inputs (N, D)
+   * @param y labels (N,); without them only the scores are computed
+   * @param reg regularization strength (default 0)
+   * @returns scores (N, C) without y; [loss, grads] with y
+   */
+  loss(X: Tensor): Tensor;
+  loss(X: Tensor, y: Labels, reg?: number): [number, Params];
+  loss(X: Tensor, y?: Labels, reg = 0): Tensor | [number, Params] {
+    const fn = 'StandaloneTwoLayerNet.loss';
+    const x = this.inputArg(fn, X);
+    const { W1, b1, W2, b2 } = this.params;
+    const z1 = this.affine(x, W1, b1);
+    const [a1] = reluForward(z1, { out: z1 });
+    const scores = this.affine(a1, W2, b2);
+    if (y === undefined) return scores;
+    const r = nonNegativeNumberArg(fn, 'reg', reg);
+    const [dataLoss, dz2] = softmaxLoss(scores, y);
+    const loss = dataLoss + 0.5 * r * (sumSquares(W1) + sumSquares(W2));
+    const dW2 = addScaled(matmul(dz2, a1, { transA: true }), r, W2);
+    const db2 = columnSums(dz2);
+    // The ReLU's mask is a1 > 0, which is z1 > 0.
+    const dz1 = reluBackward(matmul(dz2, W2), a1);
+    const dW1 = addScaled(matmul(dz1, x, { transA: true }), r, W1);
+    const db1 = columnSums(dz1);
+    return [loss, { W1: dW1, b1: db1, W2: dW2, b2: db2 }];
+  }
+
+  /** Predicted class of each row of X (N, D): the argmax of the scores. */
+  predict(X: Tensor): Int32Array {
+    return argmaxRows(this.loss(X));
+  }
+
+  /**
+   * Minibatch SGD, as the reference's `train`: each iteration samples
+   * batchSize rows with replacement, steps every parameter by
+   * -learningRate * grad, and once per epoch (every max(N / batchSize, 1)
+   * iterations, counting from the first) records the accuracies and decays
+   * the learning rate.
+   */
+  train(X: Tensor, y: Labels, XVal: Tensor, yVal: Labels, options: TrainOptions = {}): TrainStats {
+    const fn = 'StandaloneTwoLayerNet.train';
+    const x = this.inputArg(fn, X);
+    const n = x.shape[0];
+    const labels = labelsArg(fn, 'y', y, n, this.outputSize);
+    const xVal = this.inputArg(fn, XVal);
+    const labelsVal = labelsArg(fn, 'yVal', yVal, xVal.shape[0], this.outputSize);
+    const o = objectArg(fn, 'options', options);
+    let learningRate = nonNegativeNumberArg(fn, 'options.learningRate', o.learningRate ?? 1e-3);
+    const decay = nonNegativeNumberArg(fn, 'options.learningRateDecay', o.learningRateDecay ?? 0.95);
+    const reg = nonNegativeNumberArg(fn, 'options.reg', o.reg ?? 1e-5);
+    const numIters = positiveIntegerArg(fn, 'options.numIters', o.numIters ?? 100);
+    const batchSize = positiveIntegerArg(fn, 'options.batchSize', o.batchSize ?? 200);
+    const verbose = booleanArg(fn, 'options.verbose', o.verbose ?? false);
+    const rng = o.rng === undefined ? this.rng : randomStateArg(fn, 'options.rng', o.rng);
+
+    // Python 3's true division: for N = 5 and batches of 200 an epoch is one iteration.
+    const iterationsPerEpoch = Math.max(n / batchSize, 1);
+    const xBatch = empty([batchSize, this.inputSize], this.dtype);
+    const yBatch = new Int32Array(batchSize);
+    const stats: TrainStats = { lossHistory: [], trainAccHistory: [], valAccHistory: [] };
+    for (let it = 0; it < numIters; it++) {
+      const idx = rng.choice(n, batchSize);
+      native().gatherRows(x.data, idx, xBatch.data, this.inputSize);
+      for (let i = 0; i < batchSize; i++) yBatch[i] = labels[idx[i]];
+      const [loss, grads] = this.loss(xBatch, yBatch, reg);
+      stats.lossHistory.push(loss);
+      for (const [name, p] of Object.entries(this.params)) native().sgd(p.data, grads[name].data, p.data, learningRate);
+      if (verbose && it % 100 === 0) console.log(`iteration ${it} / ${numIters}: loss ${loss}`);
+      if (it % iterationsPerEpoch === 0) {
+        stats.trainAccHistory.push(accuracy(this.predict(xBatch), yBatch));
+        stats.valAccHistory.push(accuracy(this.predict(xVal), labelsVal));
+        learningRate *= decay;
+      }
+    }
+    return stats;
+  }
+
+  buffers(): Params {
+    return {};
+  }
+
+  config(): Record<string, unknown> {
+    const { inputSize, hiddenSize, outputSize, std, dtype } = this;
+    return { inputSize, hiddenSize, outputSize, std, dtype };
+  }
+
+  /** Saves parameters and config as safetensors, atomically. */
+  save(file: string): void {
+    saveModel(this, file);
+  }
+
+  /** Loads a StandaloneTwoLayerNet saved by `save`; other files and architectures are refused. */
+  static load(file: string): StandaloneTwoLayerNet {
+    const checkpoint = readCheckpoint(file, 'StandaloneTwoLayerNet');
+    const c = checkpoint.config as { inputSize: number; hiddenSize: number; outputSize: number; std: number; dtype: DType };
+    const model = new StandaloneTwoLayerNet(c.inputSize, c.hiddenSize, c.outputSize, { std: c.std, dtype: c.dtype, rng: 0 });
+    restoreTensors(file, 'parameters', model.params, checkpoint.params);
+    return model;
+  }
+}
+
+/** Fraction of predictions equal to the labels. */
+export function accuracy(predicted: Int32Array, labels: ArrayLike<number>): number {
+  let correct = 0;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
+  return correct / predicted.length;
+}
