@@ -16,7 +16,7 @@ import {
   booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, nonNegativeNumberArg,
   numberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel } from './checkpoint';
+import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
 
 export interface FullyConnectedNetOptions {
@@ -187,7 +187,11 @@ export class FullyConnectedNet implements Model {
 
   /** Loads a FullyConnectedNet saved by `save`; other files and architectures are refused. */
   static load(file: string): FullyConnectedNet {
-    const checkpoint = readCheckpoint(file, 'FullyConnectedNet');
+    return FullyConnectedNet.fromCheckpoint(file, readCheckpoint(file, 'FullyConnectedNet'));
+  }
+
+  /** Builds the model a checkpoint read from `file` describes. */
+  static fromCheckpoint(file: string, checkpoint: Checkpoint): FullyConnectedNet {
     const { hiddenDims, ...options } = checkpoint.config as unknown as FullyConnectedNetOptions & { hiddenDims: number[] };
     const model = new FullyConnectedNet(hiddenDims, { ...options, rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);

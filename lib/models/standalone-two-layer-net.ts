@@ -17,7 +17,7 @@ import {
   booleanArg, dtypeArg, formatShape, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
   positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel } from './checkpoint';
+import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
 
 export interface StandaloneTwoLayerNetOptions {
@@ -203,7 +203,11 @@ export class StandaloneTwoLayerNet implements Checkpointable {
 
   /** Loads a StandaloneTwoLayerNet saved by `save`; other files and architectures are refused. */
   static load(file: string): StandaloneTwoLayerNet {
-    const checkpoint = readCheckpoint(file, 'StandaloneTwoLayerNet');
+    return StandaloneTwoLayerNet.fromCheckpoint(file, readCheckpoint(file, 'StandaloneTwoLayerNet'));
+  }
+
+  /** Builds the model a checkpoint read from `file` describes. */
+  static fromCheckpoint(file: string, checkpoint: Checkpoint): StandaloneTwoLayerNet {
     const c = checkpoint.config as { inputSize: number; hiddenSize: number; outputSize: number; std: number; dtype: DType };
     const model = new StandaloneTwoLayerNet(c.inputSize, c.hiddenSize, c.outputSize, { std: c.std, dtype: c.dtype, rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);

@@ -11,7 +11,7 @@ import { Tensor, zeros, type DType } from '../tensor';
 import {
   dtypeArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel } from './checkpoint';
+import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
 
 export interface TwoLayerNetOptions {
@@ -100,7 +100,11 @@ export class TwoLayerNet implements Model {
 
   /** Loads a TwoLayerNet saved by `save`; other files and architectures are refused. */
   static load(file: string): TwoLayerNet {
-    const checkpoint = readCheckpoint(file, 'TwoLayerNet');
+    return TwoLayerNet.fromCheckpoint(file, readCheckpoint(file, 'TwoLayerNet'));
+  }
+
+  /** Builds the model a checkpoint read from `file` describes. */
+  static fromCheckpoint(file: string, checkpoint: Checkpoint): TwoLayerNet {
     const model = new TwoLayerNet({ ...(checkpoint.config as unknown as TwoLayerNetOptions), rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
     return model;

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { FullyConnectedNet } from '../lib/models/fully-connected-net';
+import { loadModel } from '../lib/models/load';
+import type { Model, Params } from '../lib/models/model';
+import { TwoLayerNet } from '../lib/models/two-layer-net';
+import { NumpyRandomState } from '../lib/random';
+import { Solver, type EpochEvent, type IterationEvent } from '../lib/solver';
+import { Tensor } from '../lib/tensor';
+
+/**
+ * CIFAR-shaped inputs at the scale of mean-subtracted pixels (std 60): ten
+ * classes around random centres (std 10 per pixel), so a model must learn,
+ * but can, from a few hundred examples.
+ */
+function cifarShaped(seed: number, n: number): { X: Tensor; y: Int32Array } {
+  const rng = new NumpyRandomState(seed);
+  const centres = new NumpyRandomState(1234).standardNormal([10, 3072]);
+  const y = rng.randint(0, 10, n);
+  const X = rng.standardNormal([n, 3, 32, 32]);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < 3072; j++) X.data[i * 3072 + j] = 60 * X.data[i * 3072 + j] + 10 * centres.data[y[i] * 3072 + j];
+  }
+  return { X, y };
+}
+
+const quiet = { verbose: false };
+
+test('a three-layer net overfits 50 examples to train accuracy 1.0 within 20 epochs (the notebook setting)', () => {
+  const train = cifarShaped(1, 50);
+  const val = cifarShaped(2, 100);
+  const model = new FullyConnectedNet([100, 100], { weightScale: 3e-2, dtype: 'float64', rng: 0 });
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+    ...quiet, numEpochs: 20, batchSize: 25, updateRule: 'sgd', optimConfig: { learningRate: 1e-3 }, rng: 0,
+  });
+  solver.train();
+  expect(solver.lossHistory).toHaveLength(40);
+  expect(solver.trainAccHistory).toHaveLength(21);
+  expect(Math.max(...solver.trainAccHistory)).toBe(1);
+});
+
+test('a TwoLayerNet learns with each update rule; best parameters are restored', () => {
+  const train = cifarShaped(3, 600);
+  const val = cifarShaped(4, 200);
+  for (const [updateRule, learningRate] of [['sgd', 1e-3], ['sgd_momentum', 1e-3], ['rmsprop', 1e-4], ['adam', 1e-4]] as const) {
+    const model = new TwoLayerNet({ hiddenDims: 50, weightScale: 1e-3, rng: 0 });
+    const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+      ...quiet, numEpochs: 5, batchSize: 50, updateRule, optimConfig: { learningRate }, lrDecay: 0.95, rng: 1,
+    });
+    solver.train();
+    expect(solver.bestValAcc).toBeGreaterThan(0.5);
+    expect(solver.bestValAcc).toBe(Math.max(...solver.valAccHistory));
+    // The restored parameters are those of the best check.
+    expect(solver.checkAccuracy(val.X, val.y)).toBe(solver.bestValAcc);
+    expect(solver.optimConfigs.W1.learningRate).toBeCloseTo(learningRate * 0.95 ** 5, 15);
+  }
+});
+
+test('progress callbacks and log lines, as the reference prints them', () => {
+  const train = cifarShaped(5, 40);
+  const lines: string[] = [];
+  const iterations: IterationEvent[] = [];
+  const epochs: EpochEvent[] = [];
+  const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    numEpochs: 2, batchSize: 10, printEvery: 3, rng: 0,
+    log: (l) => lines.push(l), onIteration: (e) => iterations.push(e), onEpoch: (e) => epochs.push(e),
+  }).train();
+  expect(iterations.map((e) => e.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(iterations[3]).toMatchObject({ numIterations: 8, epoch: 1 });
+  expect(epochs.map((e) => e.epoch)).toEqual([0, 1, 2]);
+  expect(lines[0]).toMatch(/^\(Iteration 1 \/ 8\) loss: \d+\.\d{6}$/);
+  expect(lines[1]).toMatch(/^\(Epoch 0 \/ 2\) train acc: \d\.\d{6}; val_acc: \d\.\d{6}$/);
+  expect(lines.filter((l) => l.startsWith('(Iteration'))).toHaveLength(3);
+});
+
+test('stop() ends training after the current iteration, with the best parameters', () => {
+  const train = cifarShaped(6, 100);
+  const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  const solver: Solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    ...quiet, numEpochs: 10, batchSize: 10, rng: 0, onIteration: (e) => e.iteration === 15 && solver.stop(),
+  });
+  solver.train();
+  expect(solver.stopped).toBe(true);
+  expect(solver.lossHistory).toHaveLength(15);
+});
+
+test('a non-finite loss stops training with an error naming the iteration', () => {
+  const train = cifarShaped(7, 100);
+  const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    ...quiet, numEpochs: 5, batchSize: 10, optimConfig: { learningRate: 1e10 }, rng: 0,
+  });
+  expect(() => solver.train()).toThrow(/^Solver: the loss is (NaN|Infinity) at iteration \d+ \(epoch \d+\); training stopped/);
+  for (const p of Object.values(model.params)) expect(Array.from(p.data).every(Number.isFinite)).toBe(true);
+});
+
+test('float64 data trains a float32 model: batches are converted while gathered', () => {
+  const train = cifarShaped(8, 60);
+  const model = new FullyConnectedNet([20], { rng: 0 });
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    ...quiet, numEpochs: 1, batchSize: 20, rng: 0,
+  });
+  solver.train();
+  expect(model.params.W1.dtype).toBe('float32');
+  expect(solver.lossHistory.every(Number.isFinite)).toBe(true);
+});
+
+test('checkpoints are written after each check and load back', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nndl-solver-'));
+  try {
+    const train = cifarShaped(9, 20);
+    const model = new FullyConnectedNet([8], { useBatchnorm: true, rng: 0 });
+    new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+      ...quiet, numEpochs: 2, batchSize: 10, rng: 0, checkpointName: path.join(dir, 'run'),
+    }).train();
+    expect(fs.readdirSync(dir).sort()).toEqual(['run_epoch_0.safetensors', 'run_epoch_1.safetensors', 'run_epoch_2.safetensors']);
+    expect(loadModel(path.join(dir, 'run_epoch_2.safetensors'))).toBeInstanceOf(FullyConnectedNet);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a custom update rule that returns new tensors works too', () => {
+  const train = cifarShaped(10, 20);
+  const model = new TwoLayerNet({ hiddenDims: 5, rng: 0 });
+  const before = Array.from(model.params.W1.data);
+  const halfStep = (w: Tensor, dw: Tensor) => {
+    const next = w.clone();
+    for (let i = 0; i < w.size; i++) next.data[i] -= 1e-4 * dw.data[i];
+    return [next, {}] as [Tensor, object];
+  };
+  new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    ...quiet, numEpochs: 1, batchSize: 10, updateRule: halfStep, rng: 0,
+  }).train();
+  expect(Array.from(model.params.W1.data)).not.toEqual(before);
+});
+
+test('bad arguments', () => {
+  const train = cifarShaped(11, 10);
+  const model = new TwoLayerNet({ hiddenDims: 5, rng: 0 });
+  const data = { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y };
+  expect(() => new Solver({} as Model, data)).toThrow(/Expected a model with params and loss\(\) for model/);
+  expect(() => new Solver(model, { ...data, yTrain: train.y.subarray(0, 5) })).toThrow(/data\.yTrain has 5 labels but x has 10 rows/);
+  expect(() => new Solver(model, { ...data, XTrain: [1] as never })).toThrow(TypeError);
+  expect(() => new Solver(model, data, { updateRule: 'nesterov' })).toThrow(/options\.updateRule/);
+  expect(() => new Solver(model, data, { batchSize: 0 })).toThrow(/options\.batchSize/);
+  expect(() => new Solver(model, data, { onEpoch: 3 as never })).toThrow(/options\.onEpoch/);
+  const params: Params = model.params;
+  expect(Object.keys(params)).toEqual(['W1', 'b1', 'W2', 'b2']);
+});
