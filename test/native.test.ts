@@ -130,6 +130,19 @@ describe('the addon checks its arguments again', () => {
       randomBounded: () => [seeded(), new Int32Array(3), 0, 9],
       randomSwaps: () => [seeded(), new Int32Array(3)],
       gemm: () => [false, true, 2, 2, 3, 1, f64(6), f64(6), 0, f64(4)],
+      sgd: () => [f64(4), f64(4), f64(4), 0.1],
+      sgdMomentum: () => [f64(4), f64(4), f64(4), f64(4), 0.1, 0.9],
+      rmsprop: () => [f64(4), f64(4), f64(4), f64(4), 0.1, 0.99, 1e-8],
+      adam: () => [f64(4), f64(4), f64(4), f64(4), f64(4), 0.1, 0.9, 0.999, 1e-8, 1],
+      batchnormForwardTrain: () => [f64(6), f64(3), f64(3), f64(3), f64(3), f64(6), f64(6), f64(3), 2, 3, 1e-5, 0.9],
+      batchnormForwardTest: () => [f64(6), f64(3), f64(3), f64(3), Float64Array.from([1, 1, 1]), f64(6), 2, 3, 1e-5],
+      batchnormBackward: () => [f64(6), f64(6), f64(3), f64(3), f64(6), f64(3), f64(3), 2, 3],
+      dropoutForward: () => [seeded(), f64(4), f64(4), f64(4), 0.5],
+      dropoutBackward: () => [f64(4), f64(4), f64(4)],
+      sumSquares: () => [f64(4)],
+      axpy: () => [0.5, f64(4), f64(4)],
+      columnSums: () => [f64(6), f64(3), 2, 3],
+      gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
     const shared = f64(8);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { Tensor } from '../tensor';
+import { invalidType, objectArg, tensorArg } from '../validate';
 
 /** Largest header the reference implementation accepts. */
 const MAX_HEADER = 100_000_000;
@@ -28,6 +29,12 @@ export interface SafetensorsContents {
 
 /** The bytes of a safetensors file holding these tensors and metadata. */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+  const fn = 'encodeSafetensors';
+  objectArg(fn, 'tensors', tensors);
+  for (const [name, t] of Object.entries(tensors)) tensorArg(fn, `tensors.${name}`, t);
+  for (const [key, value] of Object.entries(objectArg(fn, 'metadata', metadata))) {
+    if (typeof value !== 'string') throw invalidType(fn, `metadata.${key}`, 'a string', value);
+  }
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -58,7 +65,13 @@ function fail(source: string, what: string): never {
 }
 
 /** Parses safetensors bytes; `source` names the file in error messages. */
-export function decodeSafetensors(bytes: Buffer, source: string): SafetensorsContents {
+export function decodeSafetensors(bytes: Uint8Array, source: string): SafetensorsContents {
+  if (!(bytes instanceof Uint8Array)) throw invalidType('decodeSafetensors', 'bytes', 'a Buffer or Uint8Array', bytes);
+  if (typeof source !== 'string') throw invalidType('decodeSafetensors', 'source', 'a string naming the data', source);
+  return decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), source);
+}
+
+function decode(bytes: Buffer, source: string): SafetensorsContents {
   if (bytes.length < 8) fail(source, `not a safetensors file: ${bytes.length} bytes, too short for the header size`);
   const size = bytes.readBigUInt64LE(0);
   if (size > BigInt(MAX_HEADER)) fail(source, `not a safetensors file: header size ${size} is implausible`);
@@ -134,6 +147,7 @@ export function decodeSafetensors(bytes: Buffer, source: string): SafetensorsCon
  * crash mid-save never leaves a partial file under that name.
  */
 export function writeSafetensors(file: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+  pathArg('writeSafetensors', file);
   const bytes = encodeSafetensors(tensors, metadata);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -153,5 +167,11 @@ export function writeSafetensors(file: string, tensors: Record<string, Tensor>, 
 
 /** Reads and checks a safetensors file. */
 export function readSafetensors(file: string): SafetensorsContents {
-  return decodeSafetensors(fs.readFileSync(file), file);
+  return decode(fs.readFileSync(pathArg('readSafetensors', file)), file);
+}
+
+/** A file path argument: a non-empty string. */
+export function pathArg(fn: string, value: unknown, name = 'file'): string {
+  if (typeof value !== 'string' || value === '') throw invalidType(fn, name, 'a file path', value);
+  return value;
 }
