@@ -1,6 +1,7 @@
 // Module entry point. Node-API modules are context-aware: Init runs once per
-// environment (main thread and each worker), and nothing here keeps mutable
-// static state, so the addon loads and runs in several worker_threads at once.
+// environment (main thread and each worker) and gives it its own EnvData,
+// freed with the environment; nothing keeps mutable static state, so the
+// addon loads and runs in several worker_threads at once.
 #include <napi.h>
 
 #include "bindings.h"
@@ -8,6 +9,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new nndl::EnvData());
   nndl::RegisterAffine(env, exports);
   nndl::RegisterActivations(env, exports);
   nndl::RegisterLosses(env, exports);

@@ -2,6 +2,8 @@
 // which share their arguments but for the cached output of the fused one.
 #include "affine.h"
 
+#include <type_traits>
+
 #include "affine_relu.h"
 #include "args.h"
 #include "bindings.h"
@@ -65,7 +67,14 @@ Napi::Value AffineBackward(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value AffineReluBackward(const Napi::CallbackInfo& info) {
-  return Backward(info, "affineReluBackward", true, [](auto... a) { affine_relu_backward(a...); });
+  const Napi::Env env = info.Env();
+  return Backward(info, "affineReluBackward", true,
+                  [env](const auto* dout, const auto* x, const auto* w, const auto* out, auto* dx, auto* dw, auto* db,
+                        int n, int d, int m) {
+                    using T = std::remove_pointer_t<decltype(dw)>;
+                    T* da = Scratch<T>(env, static_cast<size_t>(n) * m);
+                    affine_relu_backward(dout, x, w, out, dx, dw, db, n, d, m, da);
+                  });
 }
 
 }  // namespace

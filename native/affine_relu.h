@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
 
 #include "activations.h"
 #include "affine.h"
@@ -18,14 +17,14 @@ void affine_relu_forward(const T* x, const T* w, const T* b, T* out, int n, int 
   relu_forward(out, out, static_cast<size_t>(n) * m);
 }
 
-// dout (n, m), cached x (n, d), w (d, m), out (n, m) -> dx (n, d) unless null, dw (d, m), db (m).
+// dout (n, m), cached x (n, d), w (d, m), out (n, m) -> dx (n, d) unless null,
+// dw (d, m), db (m). da is scratch space for n * m values.
 template <typename T>
-void affine_relu_backward(const T* dout, const T* x, const T* w, const T* out, T* dx, T* dw, T* db, int n,
-                          int d, int m) {
+void affine_relu_backward(const T* dout, const T* x, const T* w, const T* out, T* dx, T* dw, T* db, int n, int d,
+                          int m, T* da) {
   const size_t len = static_cast<size_t>(n) * m;
-  std::vector<T> da(len);
-  relu_backward(dout, out, da.data(), len);
-  affine_backward(da.data(), x, w, dx, dw, db, n, d, m);
+  relu_backward(dout, out, da, len);
+  affine_backward(da, x, w, dx, dw, db, n, d, m);
 }
 
 }  // namespace nndl

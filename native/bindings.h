@@ -3,7 +3,27 @@
 
 #include <napi.h>
 
+#include <cstddef>
+#include <vector>
+
 namespace nndl {
+
+// Per-environment state: the main thread and each worker get their own, so
+// kernels running in several workers at once share nothing.
+struct EnvData {
+  // Scratch memory reused across calls by kernels that need temporaries,
+  // instead of a fresh allocation (and its page faults) on every call.
+  std::vector<double> scratch;
+};
+
+// Scratch space for n values of T, valid until the next call that asks for it.
+template <typename T>
+T* Scratch(Napi::Env env, size_t n) {
+  auto& buffer = env.GetInstanceData<EnvData>()->scratch;
+  const size_t words = (n * sizeof(T) + sizeof(double) - 1) / sizeof(double);
+  if (buffer.size() < words) buffer.resize(words);
+  return reinterpret_cast<T*>(buffer.data());
+}
 
 void RegisterAffine(Napi::Env env, Napi::Object exports);
 void RegisterActivations(Napi::Env env, Napi::Object exports);

@@ -4,6 +4,8 @@
 
 #include <cblas.h>
 
+#include <cstddef>
+
 namespace nndl {
 
 enum class Trans { No, Yes };
@@ -27,6 +29,21 @@ inline void gemm<double>(Trans ta, Trans tb, int m, int n, int k, double alpha, 
                          const double* b, double beta, double* c) {
   cblas_dgemm(CblasRowMajor, ToCblas(ta), ToCblas(tb), m, n, k, alpha, a, ta == Trans::Yes ? m : k, b,
               tb == Trans::Yes ? k : n, beta, c, n);
+}
+
+// y += alpha x over n contiguous values. OpenBLAS splits long vectors over its
+// threads, which a plain loop would not.
+template <typename T>
+void axpy(size_t n, T alpha, const T* x, T* y);
+
+template <>
+inline void axpy<float>(size_t n, float alpha, const float* x, float* y) {
+  cblas_saxpy(static_cast<int>(n), alpha, x, 1, y, 1);
+}
+
+template <>
+inline void axpy<double>(size_t n, double alpha, const double* x, double* y) {
+  cblas_daxpy(static_cast<int>(n), alpha, x, 1, y, 1);
 }
 
 }  // namespace nndl

@@ -7,11 +7,17 @@
 #include <cmath>
 #include <cstddef>
 
+#include "blas.h"
+
 namespace nndl {
 
-// w - lr dw
+// w - lr dw; in place it is BLAS axpy, which spreads long vectors over threads.
 template <typename T>
 void sgd(const T* w, const T* dw, T* out, size_t n, T lr) {
+  if (out == w) {
+    axpy(n, -lr, dw, out);
+    return;
+  }
   for (size_t i = 0; i < n; ++i) out[i] = w[i] - lr * dw[i];
 }
 

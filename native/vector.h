@@ -15,12 +15,6 @@ double sum_squares(const T* x, size_t n) {
   return s;
 }
 
-// y += alpha x
-template <typename T>
-void axpy(T alpha, const T* x, T* y, size_t n) {
-  for (size_t i = 0; i < n; ++i) y[i] += alpha * x[i];
-}
-
 // Column sums of a (n, m) matrix into db (m), accumulated in double so float32
 // sums over large batches keep their precision.
 template <typename T>

@@ -18,6 +18,7 @@ import {
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
+import { Workspace } from './workspace';
 
 export interface FullyConnectedNetOptions {
   /** Size of an input, flattened (default 3 * 32 * 32). */
@@ -68,6 +69,7 @@ export class FullyConnectedNet implements Model {
   /** Shared by every dropout layer. */
   readonly dropoutParam: DropoutParam | undefined;
   private readonly rng: NumpyRandomState;
+  private readonly workspace = new Workspace();
 
   /**
    * @param hiddenDims sizes of the hidden layers, e.g. [100, 100]
@@ -126,40 +128,52 @@ export class FullyConnectedNet implements Model {
     const p = this.params;
 
     let h = inputArg(fn, X, this.inputDim, this.dtype);
+    const n = h.shape[0];
+    const ws = this.workspace;
+    const dt = this.dtype;
     const caches: BlockCache[] = [];
     for (let l = 1; l < this.numLayers; l++) {
       const cache: BlockCache = {};
+      const width = this.hiddenDims[l - 1];
+      const out = { out: ws.get(`h${l}`, [n, width], dt) };
       if (this.useBatchnorm) {
-        const [a, affine] = affineForward(h, p[`W${l}`], p[`b${l}`]);
+        const [a, affine] = affineForward(h, p[`W${l}`], p[`b${l}`], out);
         const [normed, batchnorm] = batchnormForward(a, p[`gamma${l}`], p[`beta${l}`], this.bnParams[l - 1], { out: a });
         [h] = reluForward(normed, { out: normed });
         Object.assign(cache, { affine, batchnorm: batchnorm ?? undefined, relu: h });
       } else {
-        [h, cache.affineRelu] = affineReluForward(h, p[`W${l}`], p[`b${l}`]);
+        [h, cache.affineRelu] = affineReluForward(h, p[`W${l}`], p[`b${l}`], out);
       }
-      if (this.dropoutParam) [h, cache.dropout] = dropoutForward(h, this.dropoutParam);
+      if (this.dropoutParam) [h, cache.dropout] = dropoutForward(h, this.dropoutParam, { out: ws.get(`drop${l}`, [n, width], dt) });
       caches.push(cache);
     }
     const L = this.numLayers;
-    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`]);
+    // Scores returned to the caller are theirs to keep; in training they stay inside.
+    const scoresOut = y === undefined ? {} : { out: ws.get('scores', [n, this.numClasses], dt) };
+    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`], scoresOut);
     if (y === undefined) return scores;
 
     const grads = gradOutputs(fn, options, p);
-    const [dataLoss, dscores] = softmaxLoss(scores, y);
-    let [dh] = affineBackward(dscores, lastCache, { dw: grads[`W${L}`], db: grads[`b${L}`] });
+    const [dataLoss, dscores] = softmaxLoss(scores, y, { dx: ws.get('dscores', [n, this.numClasses], dt) });
+    // The gradient reaching the output of hidden layer l is written into
+    // dh{l}; the input (l = 0) needs none.
+    const dhOf = (l: number) => ws.get(`dh${l}`, [n, this.hiddenDims[l - 1]], dt);
+    const dxOption = (l: number) => (l === 0 ? { dx: false as const } : { dx: dhOf(l) });
+    affineBackward(dscores, lastCache, { ...dxOption(L - 1), dw: grads[`W${L}`], db: grads[`b${L}`] });
     for (let l = L - 1; l >= 1; l--) {
       const cache = caches[l - 1];
-      const skipDx = l === 1 ? { dx: false as const } : {};
-      if (cache.dropout) dh = dropoutBackward(dh, cache.dropout, { dx: dh });
-      let dx: Tensor | null;
+      const dh = dhOf(l);
+      const paramGrads = { dw: grads[`W${l}`], db: grads[`b${l}`] };
+      if (cache.dropout) dropoutBackward(dh, cache.dropout, { dx: dh });
       if (cache.affineRelu) {
-        [dx] = affineReluBackward(dh, cache.affineRelu, { ...skipDx, dw: grads[`W${l}`], db: grads[`b${l}`] });
+        affineReluBackward(dh, cache.affineRelu, { ...dxOption(l - 1), ...paramGrads });
       } else {
-        const drelu = reluBackward(dh, cache.relu as Tensor, { dx: dh });
-        const [da] = batchnormBackward(drelu, cache.batchnorm as BatchnormCache, { dw: grads[`gamma${l}`], db: grads[`beta${l}`] });
-        [dx] = affineBackward(da, cache.affine as AffineCache, { ...skipDx, dw: grads[`W${l}`], db: grads[`b${l}`] });
+        reluBackward(dh, cache.relu as Tensor, { dx: dh });
+        const [da] = batchnormBackward(dh, cache.batchnorm as BatchnormCache, {
+          dx: ws.get(`dbn${l}`, [n, this.hiddenDims[l - 1]], dt), dw: grads[`gamma${l}`], db: grads[`beta${l}`],
+        });
+        affineBackward(da, cache.affine as AffineCache, { ...dxOption(l - 1), ...paramGrads });
       }
-      if (dx) dh = dx;
     }
     const weights = Array.from({ length: L }, (_, i) => `W${i + 1}`);
     return [addL2(dataLoss, this.reg, p, grads, weights), grads];

@@ -13,6 +13,7 @@ import {
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
+import { Workspace } from './workspace';
 
 export interface TwoLayerNetOptions {
   /** Size D of an input, flattened (default 3 * 32 * 32). */
@@ -41,6 +42,7 @@ export class TwoLayerNet implements Model {
   readonly weightScale: number;
   /** L2 regularization strength; may be changed between calls, as the notebook does. */
   reg: number;
+  private readonly workspace = new Workspace();
 
   constructor(options: TwoLayerNetOptions = {}) {
     const fn = 'TwoLayerNet';
@@ -74,12 +76,18 @@ export class TwoLayerNet implements Model {
     const fn = 'TwoLayerNet.loss';
     const x = inputArg(fn, X, this.inputDim, this.dtype);
     const p = this.params;
-    const [hidden, hiddenCache] = affineReluForward(x, p.W1, p.b1);
-    const [scores, scoresCache] = affineForward(hidden, p.W2, p.b2);
+    const ws = this.workspace;
+    const n = x.shape[0];
+    const [hidden, hiddenCache] = affineReluForward(x, p.W1, p.b1, { out: ws.get('hidden', [n, this.hiddenDims], this.dtype) });
+    // Scores returned to the caller are theirs to keep; in training they stay inside.
+    const scoresOut = y === undefined ? {} : { out: ws.get('scores', [n, this.numClasses], this.dtype) };
+    const [scores, scoresCache] = affineForward(hidden, p.W2, p.b2, scoresOut);
     if (y === undefined) return scores;
     const grads = gradOutputs(fn, options, p);
-    const [dataLoss, dscores] = softmaxLoss(scores, y);
-    const [dhidden] = affineBackward(dscores, scoresCache, { dw: grads.W2, db: grads.b2 });
+    const [dataLoss, dscores] = softmaxLoss(scores, y, { dx: ws.get('dscores', [n, this.numClasses], this.dtype) });
+    const [dhidden] = affineBackward(dscores, scoresCache, {
+      dx: ws.get('dhidden', [n, this.hiddenDims], this.dtype), dw: grads.W2, db: grads.b2,
+    });
     affineReluBackward(dhidden, hiddenCache, { dx: false, dw: grads.W1, db: grads.b1 });
     return [addL2(dataLoss, this.reg, p, grads, ['W1', 'W2']), grads];
   }
