@@ -39,3 +39,9 @@ export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors
 export type { SafetensorsContents } from './io/safetensors';
 export { Solver } from './solver';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent } from './solver';
+export { loadCifar10, getCifar10Data, CIFAR10_CLASSES } from './data/cifar10';
+export type { Cifar10, Cifar10Data, Cifar10DataOptions, PixelArray, LoadOptions } from './data/cifar10';
+export { downloadCifar10, cacheDir, CIFAR10_ARCHIVES } from './data/download';
+export type { DownloadOptions } from './data/download';
+export { readPickle } from './data/pickle';
+export type { PickleValue, NdArray } from './data/pickle';

@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterDropout(env, exports);
   nndl::RegisterVector(env, exports);
   nndl::RegisterGather(env, exports);
+  nndl::RegisterPixels(env, exports);
   return exports;
 }
 

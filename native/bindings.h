@@ -35,5 +35,6 @@ void RegisterBatchnorm(Napi::Env env, Napi::Object exports);
 void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterVector(Napi::Env env, Napi::Object exports);
 void RegisterGather(Napi::Env env, Napi::Object exports);
+void RegisterPixels(Napi::Env env, Napi::Object exports);
 
 }  // namespace nndl

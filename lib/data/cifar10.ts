@@ -1,0 +1,479 @@
+/**
+ * CIFAR-10 from whatever a user has on disk: the Python release
+ * (`cifar-10-batches-py`, pickled batches) or the binary release
+ * (`cifar-10-batches-bin`, 3,073-byte records), as a directory or as the
+ * packed `.tar.gz` (streamed, never unpacked to disk), or by name
+ * (`'cifar10'`: the download cache, filled on first use).
+ *
+ * Pixels stay bytes, (N, 3, 32, 32) channel-planar as the files hold them,
+ * written straight into one array per split as the batches stream in.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import { Parser, type ReadEntry } from 'tar';
+
+import { native } from '../native';
+import { Tensor, empty, type DType } from '../tensor';
+import {
+  booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, objectArg, positiveIntegerArg,
+} from '../validate';
+import { cachedCifar10Archive } from './download';
+import { isNdArray, readPickle, type PickleValue } from './pickle';
+
+export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
+  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
+]);
+
+export const IMAGE_SHAPE = [3, 32, 32] as const;
+const IMAGE_BYTES = 3 * 32 * 32;
+const RECORD_BYTES = 1 + IMAGE_BYTES;
+const TRAIN_BATCHES = 5;
+
+/** Images as bytes, (N, 3, 32, 32), row-major: red plane, green plane, blue plane. */
+export interface PixelArray {
+  readonly data: Uint8Array;
+  readonly shape: readonly [number, 3, 32, 32];
+}
+
+export interface Cifar10 {
+  XTrain: PixelArray;
+  /** Class indices 0-9. */
+  yTrain: Uint8Array;
+  XTest: PixelArray;
+  yTest: Uint8Array;
+  classNames: string[];
+}
+
+type Format = 'bin' | 'py';
+
+function batchNames(format: Format): { train: string[]; test: string; meta: string } {
+  const ext = format === 'bin' ? '.bin' : '';
+  return {
+    train: Array.from({ length: TRAIN_BATCHES }, (_, i) => `data_batch_${i + 1}${ext}`),
+    test: `test_batch${ext}`,
+    meta: format === 'bin' ? 'batches.meta.txt' : 'batches.meta',
+  };
+}
+
+/**
+ * One split's images and labels, filled batch by batch in file order. Room is
+ * planned from the first batch (every batch of a split has the same size in
+ * the releases), so the real data set is written in place with no copy.
+ */
+class Split {
+  pixels = new Uint8Array(0);
+  labels = new Uint8Array(0);
+  count = 0;
+
+  reserve(records: number): void {
+    if (this.count + records <= this.labels.length) return;
+    const capacity = Math.max(this.count + records, Math.ceil(this.labels.length * 1.5));
+    const pixels = new Uint8Array(capacity * IMAGE_BYTES);
+    pixels.set(this.pixels.subarray(0, this.count * IMAGE_BYTES));
+    const labels = new Uint8Array(capacity);
+    labels.set(this.labels.subarray(0, this.count));
+    this.pixels = pixels;
+    this.labels = labels;
+  }
+
+  result(): { X: PixelArray; y: Uint8Array } {
+    return {
+      X: { data: this.pixels.subarray(0, this.count * IMAGE_BYTES), shape: [this.count, 3, 32, 32] },
+      y: this.labels.subarray(0, this.count),
+    };
+  }
+}
+
+/** A label must be a class index; offset is the record's byte offset in a binary file. */
+function checkLabel(file: string, record: number, label: unknown, offset?: number): void {
+  if (!(typeof label === 'number' && Number.isInteger(label) && label >= 0 && label <= 9)) {
+    const where = offset === undefined ? '' : ` (byte ${offset})`;
+    throw new Error(`${file}: record ${record}${where} has label ${String(label)}, expected 0 to 9`);
+  }
+}
+
+/**
+ * Writes binary records (a label byte, then 3,072 pixel bytes) arriving in
+ * chunks of any size into a split.
+ */
+class RecordWriter {
+  private offset = 0;
+  private readonly first: number;
+
+  constructor(private readonly split: Split, private readonly file: string, private readonly records: number) {
+    split.reserve(records);
+    this.first = split.count;
+  }
+
+  write(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length) {
+      const record = Math.floor(this.offset / RECORD_BYTES);
+      if (record >= this.records) throw new Error(`${this.file}: more data than its ${this.records} records`);
+      const within = this.offset % RECORD_BYTES;
+      const index = this.first + record;
+      if (within === 0) {
+        checkLabel(this.file, record, chunk[i], this.offset);
+        this.split.labels[index] = chunk[i];
+        i++;
+        this.offset++;
+        continue;
+      }
+      const n = Math.min(RECORD_BYTES - within, chunk.length - i);
+      this.split.pixels.set(chunk.subarray(i, i + n), index * IMAGE_BYTES + within - 1);
+      i += n;
+      this.offset += n;
+    }
+  }
+
+  end(): void {
+    if (this.offset !== this.records * RECORD_BYTES) {
+      throw new Error(`${this.file}: truncated: ${this.offset} of ${this.records * RECORD_BYTES} bytes`);
+    }
+    this.split.count += this.records;
+  }
+}
+
+function recordCount(file: string, size: number): number {
+  if (size % RECORD_BYTES !== 0 || size === 0) {
+    throw new Error(`${file}: ${size} bytes is not a whole number of ${RECORD_BYTES}-byte records`);
+  }
+  return size / RECORD_BYTES;
+}
+
+function dictGet(file: string, value: PickleValue, key: string): PickleValue {
+  if (!(value instanceof Map)) throw new Error(`${file}: the pickle holds no dict`);
+  const v = value.get(key);
+  if (v === undefined) throw new Error(`${file}: the pickled dict has no '${key}'`);
+  return v;
+}
+
+/** Appends one Python batch ({data: uint8 (n, 3072), labels: [n ints]}) to a split. */
+function appendPythonBatch(split: Split, file: string, bytes: Buffer): void {
+  const batch = readPickle(bytes, file);
+  const data = dictGet(file, batch, 'data');
+  const labels = dictGet(file, batch, 'labels');
+  if (!isNdArray(data) || data.dtype !== 'u1' || data.shape.length !== 2 || data.shape[1] !== IMAGE_BYTES || data.fortran) {
+    throw new Error(`${file}: 'data' is not a C-ordered uint8 array of shape (N, ${IMAGE_BYTES})`);
+  }
+  const n = data.shape[0];
+  if (!Array.isArray(labels) || labels.length !== n) {
+    throw new Error(`${file}: 'labels' is not a list of ${n} labels, one per image`);
+  }
+  split.reserve(n);
+  split.pixels.set(data.data, split.count * IMAGE_BYTES);
+  labels.forEach((label, i) => {
+    checkLabel(file, i, label);
+    split.labels[split.count + i] = label as number;
+  });
+  split.count += n;
+}
+
+function parseClassNames(format: Format, file: string, bytes: Buffer): string[] {
+  if (format === 'bin') {
+    return bytes.toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  }
+  const names = dictGet(file, readPickle(bytes, file), 'label_names');
+  if (!Array.isArray(names)) throw new Error(`${file}: 'label_names' is not a list`);
+  return names.map((n) => (Buffer.isBuffer(n) ? n.toString('latin1') : String(n)));
+}
+
+/**
+ * Receives the files of one release in any order and files each batch in
+ * its split, in batch order: a batch that arrives early is kept whole until
+ * the ones before it are in.
+ */
+class Assembler {
+  readonly train = new Split();
+  readonly test = new Split();
+  classNames: string[] = [...CIFAR10_CLASSES];
+  private nextTrain = 0;
+  private readonly parked = new Map<number, { file: string; bytes: Buffer }>();
+  private testSeen = false;
+  readonly names: ReturnType<typeof batchNames>;
+
+  constructor(readonly format: Format, private readonly where: string) {
+    this.names = batchNames(format);
+  }
+
+  /** What to do with a file of this base name: a writer for its bytes, or null to skip it. */
+  open(name: string, display: string, size: number): { write(chunk: Uint8Array): void; end(): void } | null {
+    const trainIndex = this.names.train.indexOf(name);
+    if (name === this.names.test) {
+      this.testSeen = true;
+      return this.sink(this.test, display, size, (bytes) => appendPythonBatch(this.test, display, bytes));
+    }
+    if (name === this.names.meta) {
+      return collect(size, (bytes) => {
+        this.classNames = parseClassNames(this.format, display, bytes);
+      });
+    }
+    if (trainIndex < 0) return null;
+    if (trainIndex === this.nextTrain) {
+      return this.sink(this.train, display, size, (bytes) => appendPythonBatch(this.train, display, bytes), () => this.advance());
+    }
+    return collect(size, (bytes) => this.parked.set(trainIndex, { file: display, bytes }));
+  }
+
+  /** A writer into a split: records straight in for binary files, whole pickles for Python ones. */
+  private sink(split: Split, file: string, size: number, python: (bytes: Buffer) => void, done = () => {}) {
+    if (this.format === 'py') {
+      return collect(size, (bytes) => {
+        python(bytes);
+        done();
+      });
+    }
+    if (split === this.train && split.count === 0) split.reserve(recordCount(file, size) * TRAIN_BATCHES);
+    const writer = new RecordWriter(split, file, recordCount(file, size));
+    return {
+      write: (chunk: Uint8Array) => writer.write(chunk),
+      end: () => {
+        writer.end();
+        done();
+      },
+    };
+  }
+
+  private advance(): void {
+    this.nextTrain++;
+    const next = this.parked.get(this.nextTrain);
+    if (next === undefined) return;
+    this.parked.delete(this.nextTrain);
+    const sink = this.open(this.names.train[this.nextTrain], next.file, next.bytes.length);
+    sink?.write(next.bytes);
+    sink?.end();
+  }
+
+  finish(): Cifar10 {
+    const missing = [...this.names.train.slice(this.nextTrain, this.nextTrain + 1), ...(this.testSeen ? [] : [this.names.test])];
+    if (missing.length > 0) throw new Error(`${this.where}: missing ${missing.join(', ')}`);
+    if (this.classNames.length !== 10) {
+      throw new Error(`${this.where}: ${this.names.meta} names ${this.classNames.length} classes, expected 10`);
+    }
+    const train = this.train.result();
+    const test = this.test.result();
+    return { XTrain: train.X, yTrain: train.y, XTest: test.X, yTest: test.y, classNames: this.classNames };
+  }
+}
+
+/** A writer that gathers a whole file (of known size) and hands it over at the end. */
+function collect(size: number, done: (bytes: Buffer) => void) {
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  return {
+    write(chunk: Uint8Array) {
+      if (at + chunk.length > size) throw new Error('more data than the file size');
+      bytes.set(chunk, at);
+      at += chunk.length;
+    },
+    end() {
+      if (at !== size) throw new Error(`truncated: ${at} of ${size} bytes`);
+      done(bytes);
+    },
+  };
+}
+
+/** Reads a batches directory file by file. */
+async function readDirectory(dir: string, format: Format): Promise<Cifar10> {
+  const assembler = new Assembler(format, dir);
+  const { train, test, meta } = assembler.names;
+  for (const name of [...train, test, meta]) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) {
+      if (name === meta) continue;
+      throw new Error(`${dir}: missing ${name}`);
+    }
+    const sink = assembler.open(name, file, fs.statSync(file).size);
+    if (sink === null) continue;
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) sink.write(chunk as Buffer);
+    sink.end();
+  }
+  return assembler.finish();
+}
+
+/** Streams a .tar.gz release, filing each batch as it is decompressed. */
+async function readArchive(file: string): Promise<Cifar10> {
+  let assembler: Assembler | undefined;
+  let failure: Error | undefined;
+  const parser = new Parser({
+    strict: true,
+    onReadEntry: (entry: ReadEntry) => {
+      const parts = entry.path.split('/').filter((p) => p.length > 0);
+      const dirName = parts[parts.length - 2];
+      const format: Format | undefined = dirName === 'cifar-10-batches-bin' ? 'bin' : dirName === 'cifar-10-batches-py' ? 'py' : undefined;
+      if (entry.type !== 'File' || format === undefined || failure) {
+        entry.resume();
+        return;
+      }
+      assembler ??= new Assembler(format, file);
+      let sink: ReturnType<Assembler['open']> = null;
+      try {
+        if (assembler.format !== format) throw new Error(`${file}: holds both cifar-10-batches-bin and cifar-10-batches-py`);
+        sink = assembler.open(parts[parts.length - 1], `${file}:${entry.path}`, entry.size);
+      } catch (e) {
+        failure = e as Error;
+      }
+      if (sink === null) {
+        entry.resume();
+        return;
+      }
+      const s = sink;
+      entry.on('data', (chunk: Buffer) => {
+        if (failure) return;
+        try {
+          s.write(chunk);
+        } catch (e) {
+          failure = e as Error;
+        }
+      });
+      entry.on('end', () => {
+        if (failure) return;
+        try {
+          s.end();
+        } catch (e) {
+          failure = e as Error;
+        }
+      });
+    },
+  });
+  try {
+    await pipeline(fs.createReadStream(file), parser);
+  } catch (e) {
+    throw new Error(`${file}: not a readable .tar.gz (${(e as Error).message})`, { cause: e });
+  }
+  if (failure) throw failure;
+  if (!assembler) throw new Error(`${file}: holds no cifar-10-batches-bin/ or cifar-10-batches-py/ directory`);
+  return assembler.finish();
+}
+
+/** The release layout of a directory: itself a batches directory, or holding one. */
+function directoryFormat(dir: string): { dir: string; format: Format } | undefined {
+  for (const [sub, format] of [['cifar-10-batches-bin', 'bin'], ['cifar-10-batches-py', 'py']] as const) {
+    if (fs.existsSync(path.join(dir, sub))) return { dir: path.join(dir, sub), format };
+  }
+  if (fs.existsSync(path.join(dir, 'data_batch_1.bin')) || fs.existsSync(path.join(dir, 'test_batch.bin'))) return { dir, format: 'bin' };
+  if (fs.existsSync(path.join(dir, 'data_batch_1')) || fs.existsSync(path.join(dir, 'test_batch'))) return { dir, format: 'py' };
+  return undefined;
+}
+
+export interface LoadOptions {
+  /** For `'cifar10'`: progress of a download, if one is needed. */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** For `'cifar10'`: a mirror to download from instead of the official address (with its md5). */
+  url?: string;
+  md5?: string;
+}
+
+/**
+ * Loads CIFAR-10: 50,000 training and 10,000 test images (or however many the
+ * files hold) with their labels and the class names.
+ * @param source a directory holding `cifar-10-batches-py/` or
+ *   `cifar-10-batches-bin/` (or one of those itself), a
+ *   `cifar-10-python.tar.gz` or `cifar-10-binary.tar.gz` archive, or the name
+ *   `'cifar10'` for the download cache (NNDL_HOME or ~/.cache/nndl)
+ */
+export async function loadCifar10(source: string, options: LoadOptions = {}): Promise<Cifar10> {
+  const fn = 'loadCifar10';
+  if (typeof source !== 'string' || source === '') throw invalidType(fn, 'source', 'a path or the name "cifar10"', source);
+  if (source === 'cifar10' && !fs.existsSync(source)) {
+    const { onProgress, url, md5 } = options;
+    return readArchive(await cachedCifar10Archive({ onProgress, url, md5 }));
+  }
+  if (!fs.existsSync(source)) throw new Error(`${fn}: ${source} does not exist`);
+  if (fs.statSync(source).isDirectory()) {
+    const found = directoryFormat(source);
+    if (!found) {
+      throw new Error(`${fn}: ${source} holds neither cifar-10-batches-py/ nor cifar-10-batches-bin/ nor their batch files`);
+    }
+    return readDirectory(found.dir, found.format);
+  }
+  return readArchive(source);
+}
+
+export interface Cifar10DataOptions {
+  /** Where the data is (see loadCifar10; default 'cifar10', the cache). */
+  source?: string;
+  /** Already loaded data to use instead of `source`. */
+  data?: Cifar10;
+  /** Training examples, the first of the training set (default 49,000). */
+  numTraining?: number;
+  /** Validation examples, the training rows after those (default 1,000). */
+  numValidation?: number;
+  /** Test examples, the first of the test set (default 1,000). */
+  numTest?: number;
+  /** Subtract the mean image of the training part from every split (default true). */
+  subtractMean?: boolean;
+  dtype?: DType;
+  /**
+   * 'nchw': (N, 3, 32, 32), as the FC_nets notebook's Solver takes it;
+   * 'rows': (N, 3072), each row the image in (height, width, channel) order,
+   * as the two_layer_nn notebook flattens load_CIFAR10's (N, 32, 32, 3).
+   */
+  layout?: 'nchw' | 'rows';
+  /** For a download, if one is needed. */
+  onProgress?: LoadOptions['onProgress'];
+}
+
+export interface Cifar10Data {
+  XTrain: Tensor;
+  yTrain: Int32Array;
+  XVal: Tensor;
+  yVal: Int32Array;
+  XTest: Tensor;
+  yTest: Int32Array;
+  /** Mean image of the training part in the layout's order, float64, or null without subtractMean. */
+  meanImage: Tensor | null;
+  classNames: string[];
+}
+
+/**
+ * The reference's get_CIFAR10_data: training rows [0, numTraining), validation
+ * rows [numTraining, numTraining + numValidation) of the training set, the
+ * first numTest test rows; the training part's mean image subtracted. Bytes
+ * are converted straight into the returned arrays, no intermediate copies.
+ */
+export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<Cifar10Data> {
+  const fn = 'getCifar10Data';
+  const o = objectArg(fn, 'options', options);
+  const numTraining = positiveIntegerArg(fn, 'options.numTraining', o.numTraining ?? 49000);
+  const numValidation = nonNegativeIntegerArg(fn, 'options.numValidation', o.numValidation ?? 1000);
+  const numTest = nonNegativeIntegerArg(fn, 'options.numTest', o.numTest ?? 1000);
+  const subtractMean = booleanArg(fn, 'options.subtractMean', o.subtractMean ?? true);
+  const dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float32');
+  const layout = o.layout ?? 'nchw';
+  if (layout !== 'nchw' && layout !== 'rows') throw invalidValue(fn, 'options.layout', "'nchw' or 'rows'", layout);
+  const data = (o.data as Cifar10 | undefined) ?? (await loadCifar10((o.source as string | undefined) ?? 'cifar10', { onProgress: o.onProgress as LoadOptions['onProgress'] }));
+  const nTrain = data.XTrain.shape[0];
+  if (numTraining + numValidation > nTrain) {
+    throw new RangeError(`${fn}: numTraining + numValidation is ${numTraining + numValidation} but the training set has ${nTrain} images`);
+  }
+  if (numTest > data.XTest.shape[0]) {
+    throw new RangeError(`${fn}: numTest is ${numTest} but the test set has ${data.XTest.shape[0]} images`);
+  }
+  const hwc = layout === 'rows';
+  const addon = native();
+  let mean: Float64Array | null = null;
+  if (subtractMean) {
+    mean = new Float64Array(IMAGE_BYTES);
+    addon.pixelMean(data.XTrain.data, 0, numTraining, 3, 1024, hwc, mean);
+  }
+  const convert = (src: PixelArray, first: number, count: number): Tensor => {
+    const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
+    const out = empty(shape, dtype);
+    if (count > 0) addon.pixelsToFloat(src.data, first, count, 3, 1024, hwc, mean, out.data);
+    return out;
+  };
+  const labels = (y: Uint8Array, first: number, count: number) => Int32Array.from(y.subarray(first, first + count));
+  return {
+    XTrain: convert(data.XTrain, 0, numTraining),
+    yTrain: labels(data.yTrain, 0, numTraining),
+    XVal: convert(data.XTrain, numTraining, numValidation),
+    yVal: labels(data.yTrain, numTraining, numValidation),
+    XTest: convert(data.XTest, 0, numTest),
+    yTest: labels(data.yTest, 0, numTest),
+    meanImage: mean ? new Tensor(mean, hwc ? [IMAGE_BYTES] : [...IMAGE_SHAPE]) : null,
+    classNames: data.classNames,
+  };
+}

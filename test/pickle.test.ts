@@ -1,0 +1,49 @@
+import { isNdArray, readPickle } from '../lib/data/pickle';
+import { pythonBatch } from './cifar-fixtures';
+
+const batch = { pixels: Uint8Array.from({ length: 2 * 3072 }, (_, i) => i % 251), labels: Uint8Array.from([3, 7]) };
+
+test.each([2, 4, 5] as const)('a batch pickled at protocol %i reads back', (protocol) => {
+  const v = readPickle(pythonBatch(batch, protocol), 'batch');
+  expect(v).toBeInstanceOf(Map);
+  const d = v as Map<string, unknown>;
+  expect(d.get('labels')).toEqual([3, 7]);
+  const data = d.get('data');
+  expect(isNdArray(data as never)).toBe(true);
+  expect(data).toMatchObject({ dtype: 'u1', shape: [2, 3072], fortran: false });
+  expect(Buffer.compare((data as { data: Buffer }).data, Buffer.from(batch.pixels))).toBe(0);
+});
+
+test('the array data is a view of the pickle bytes, not a copy', () => {
+  const bytes = pythonBatch(batch, 2);
+  const data = (readPickle(bytes, 'b') as Map<string, { data: Buffer }>).get('data')!.data;
+  expect(data.buffer).toBe(bytes.buffer);
+});
+
+// Hand-made pickles: protocol 2 header, an opcode, STOP.
+const pickle = (...bytes: number[]) => Buffer.from([0x80, 0x02, ...bytes, 0x2e]);
+
+test.each([
+  ['an unknown opcode, named with its offset', pickle(0xff), /x: pickle opcode 0xff is not supported at byte 2/],
+  ['an opcode it does not take (INST)', pickle(0x69), /opcode 0x69 \(INST\) is not supported at byte 2/],
+  ['a global other than numpy\'s and _codecs.encode', Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.from('cos\nsystem\n'), Buffer.from([0x2e])]),
+    /refers to global os\.system, which is not allowed at byte 2/],
+  ['builtins.eval through STACK_GLOBAL', Buffer.from([0x80, 0x04, 0x8c, 0x08, ...Buffer.from('builtins'), 0x8c, 0x04, ...Buffer.from('eval'), 0x93, 0x2e]),
+    /global builtins\.eval, which is not allowed at byte 18/],
+  ['a truncated stream', Buffer.from([0x80, 0x02, 0x54, 0x10, 0, 0, 0, 1, 2]), /ends early \(truncated\)/],
+  ['protocol 0 or 1', Buffer.from([0x80, 0x01, 0x4e, 0x2e]), /protocol 1 is not supported/],
+  ['a missing memo entry', pickle(0x68, 7), /memo entry 7/],
+  ['persistent ids', pickle(0x51), /BINPERSID/],
+])('refuses %s', (_, bytes, message) => {
+  expect(() => readPickle(bytes as Buffer, 'x')).toThrow(message as RegExp);
+});
+
+test('an array whose byte count does not match its shape is refused', () => {
+  const good = pythonBatch(batch, 4);
+  // Shrink the shape's first dimension (the BININT1 2 before 3072's BININT) to 1.
+  const at = good.indexOf(Buffer.from([0x4b, 0x02, 0x4a, 0x00, 0x0c]));
+  expect(at).toBeGreaterThan(0);
+  const bad = Buffer.from(good);
+  bad[at + 1] = 1;
+  expect(() => readPickle(bad, 'bad')).toThrow(/builds a u1 array of shape \(1, 3072\) from 6144 bytes instead of 3072/);
+});
