@@ -94,24 +94,38 @@ function md5Of(file: string): Promise<string> {
   });
 }
 
-/** Appends (or writes from the start) the response body to the partial file. */
+/**
+ * Appends (or writes from the start) the response body to the partial file.
+ * When the connection breaks, what did arrive is still flushed to the file,
+ * for the next attempt to resume from.
+ */
 function save(res: Response, part: string, append: boolean, received: number, total: number | undefined,
   onProgress: DownloadOptions['onProgress']): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = fs.createWriteStream(part, { flags: append ? 'a' : 'w' });
     let got = received;
+    let broken: Error | undefined;
     res.body.on('data', (chunk: Buffer) => {
       got += chunk.length;
       onProgress?.(got, total);
+      if (!out.write(chunk)) {
+        res.body.pause();
+        out.once('drain', () => res.body.resume());
+      }
     });
-    res.body.on('error', (e) => out.destroy(e));
-    res.body.on('aborted', () => out.destroy(new Error('the connection closed before the end of the file')));
+    res.body.on('error', (e) => {
+      broken ??= e;
+    });
+    res.body.on('close', () => {
+      if (!res.body.complete) broken ??= new Error('the connection closed before the end of the file');
+      out.end();
+    });
     out.on('error', reject);
     out.on('finish', () => {
-      if (total !== undefined && got !== total) reject(new Error(`the connection closed after ${got} of ${total} bytes`));
+      if (broken) reject(broken);
+      else if (total !== undefined && got !== total) reject(new Error(`the connection closed after ${got} of ${total} bytes`));
       else resolve();
     });
-    res.body.pipe(out);
   });
 }
 
