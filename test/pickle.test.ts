@@ -47,3 +47,9 @@ test('an array whose byte count does not match its shape is refused', () => {
   bad[at + 1] = 1;
   expect(() => readPickle(bad, 'bad')).toThrow(/builds a u1 array of shape \(1, 3072\) from 6144 bytes instead of 3072/);
 });
+
+test('arguments', () => {
+  expect(() => readPickle('abc' as never, 'x')).toThrow(/Expected a Buffer or Uint8Array for bytes/);
+  expect(() => readPickle(Buffer.from([0x80, 2, 0x4e, 0x2e]), 5 as never)).toThrow(TypeError);
+  expect(readPickle(new Uint8Array([0x80, 2, 0x4e, 0x2e]), 'x')).toBeNull();
+});

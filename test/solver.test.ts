@@ -9,6 +9,7 @@ import { TwoLayerNet } from '../lib/models/two-layer-net';
 import { NumpyRandomState } from '../lib/random';
 import { Solver, type EpochEvent, type IterationEvent } from '../lib/solver';
 import { Tensor } from '../lib/tensor';
+import { getCifar10Data } from '../lib/data/cifar10';
 
 /**
  * CIFAR-shaped inputs at the scale of mean-subtracted pixels (std 60): ten
@@ -28,9 +29,21 @@ function cifarShaped(seed: number, n: number): { X: Tensor; y: Int32Array } {
 
 const quiet = { verbose: false };
 
-test('a three-layer net overfits 50 examples to train accuracy 1.0 within 20 epochs (the notebook setting)', () => {
-  const train = cifarShaped(1, 50);
-  const val = cifarShaped(2, 100);
+const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'datasets', 'cifar-10-binary.tar.gz');
+
+/** 50 training and 100 validation examples: real CIFAR-10 when the archive is beside the checkout. */
+async function smallData(): Promise<{ train: { X: Tensor; y: Int32Array }; val: { X: Tensor; y: Int32Array } }> {
+  if (!fs.existsSync(SHARED)) {
+    console.log(`overfitting generated CIFAR-shaped data: ${SHARED} is absent`);
+    return { train: cifarShaped(1, 50), val: cifarShaped(2, 100) };
+  }
+  const d = await getCifar10Data({ source: SHARED, numTraining: 49000, numValidation: 100, numTest: 0, dtype: 'float64' });
+  const first = (X: Tensor, n: number) => new Tensor(X.data.subarray(0, n * 3072), [n, 3, 32, 32]);
+  return { train: { X: first(d.XTrain, 50), y: d.yTrain.subarray(0, 50) }, val: { X: d.XVal, y: d.yVal } };
+}
+
+test('a three-layer net overfits 50 examples to train accuracy 1.0 within 20 epochs (the notebook setting)', async () => {
+  const { train, val } = await smallData();
   const model = new FullyConnectedNet([100, 100], { weightScale: 3e-2, dtype: 'float64', rng: 0 });
   const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
     ...quiet, numEpochs: 20, batchSize: 25, updateRule: 'sgd', optimConfig: { learningRate: 1e-3 }, rng: 0,
@@ -39,7 +52,7 @@ test('a three-layer net overfits 50 examples to train accuracy 1.0 within 20 epo
   expect(solver.lossHistory).toHaveLength(40);
   expect(solver.trainAccHistory).toHaveLength(21);
   expect(Math.max(...solver.trainAccHistory)).toBe(1);
-});
+}, 60000);
 
 test('a TwoLayerNet learns with each update rule; best parameters are restored', () => {
   const train = cifarShaped(3, 600);

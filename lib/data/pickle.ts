@@ -8,6 +8,7 @@
  * `_codecs.encode`, each rebuilt here from its arguments. Any other opcode or
  * global is refused with its name and byte offset.
  */
+import { invalidType } from '../validate';
 
 /** A numpy array rebuilt from a pickle: raw little-endian data, not copied from the pickle's bytes. */
 export interface NdArray {
@@ -63,8 +64,10 @@ const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK;
 
 /** Parses one pickle; `source` names it in errors (a file name). */
-export function readPickle(bytes: Buffer, source: string): PickleValue {
-  return new Reader(bytes, source).run();
+export function readPickle(bytes: Uint8Array, source: string): PickleValue {
+  if (!(bytes instanceof Uint8Array)) throw invalidType('readPickle', 'bytes', 'a Buffer or Uint8Array', bytes);
+  if (typeof source !== 'string') throw invalidType('readPickle', 'source', 'a string naming the data', source);
+  return new Reader(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), source).run();
 }
 
 class Reader {
