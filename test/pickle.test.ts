@@ -53,3 +53,15 @@ test('arguments', () => {
   expect(() => readPickle(Buffer.from([0x80, 2, 0x4e, 0x2e]), 5 as never)).toThrow(TypeError);
   expect(readPickle(new Uint8Array([0x80, 2, 0x4e, 0x2e]), 'x')).toBeNull();
 });
+
+test("Python 3's protocol 2 bytes, _codecs.encode(str, 'latin1'), read as the bytes", () => {
+  // {'b': _codecs.encode('\xff\x00A', 'latin1')}, as pickle.dumps(..., protocol=2) writes bytes.
+  const text = Buffer.from('\u00ff\u0000A', 'utf8');
+  const bytes = Buffer.concat([
+    Buffer.from([0x80, 0x02, 0x7d, 0x58, 1, 0, 0, 0]), Buffer.from('b'),
+    Buffer.from('c_codecs\nencode\n'), Buffer.from([0x58, text.length, 0, 0, 0]), text,
+    Buffer.from([0x58, 6, 0, 0, 0]), Buffer.from('latin1'), Buffer.from([0x86, 0x52, 0x73, 0x2e]),
+  ]);
+  const v = readPickle(bytes, 'p2') as Map<string, Buffer>;
+  expect(Array.from(v.get('b')!)).toEqual([0xff, 0x00, 0x41]);
+});
