@@ -8,7 +8,7 @@
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
       ],
-      "defines": ["NAPI_VERSION=8"],
+      "defines": ["NAPI_VERSION=8", "NNDL_OPENBLAS"],
       "include_dirs": ["<!@(pkg-config --cflags-only-I openblas | sed 's/-I//g')"],
       "libraries": ["<!@(pkg-config --libs openblas)"],
       "cflags_cc": ["-std=c++17", "-O3"],

@@ -45,3 +45,5 @@ export { downloadCifar10, cacheDir, CIFAR10_ARCHIVES } from './data/download';
 export type { DownloadOptions } from './data/download';
 export { readPickle } from './data/pickle';
 export type { PickleValue, NdArray } from './data/pickle';
+export { blasInfo, setBlasThreads } from './blas';
+export type { BlasInfo } from './blas';

@@ -71,6 +71,8 @@ export interface NativeBinding {
     src: Uint8Array, first: number, count: number, channels: number, plane: number, hwc: boolean,
     mean: Float64Array | null, dst: FloatArray,
   ): void;
+  blasInfo(): { library: string; config: string | null; corename: string | null; threads: number | null };
+  setBlasThreads(n: number): void;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,

@@ -204,7 +204,6 @@ export class Solver {
     const [xb, yb] = this.batcher.gather(this.XTrain, this.yTrain, this.rng.choice(n, this.batchSize));
     const [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
     if (!Number.isFinite(loss)) {
-      this.restoreBest();
       throw new Error(
         `Solver: the loss is ${loss} at iteration ${iteration} (epoch ${this.epoch + 1}); training stopped` +
           (Object.keys(this.bestParams).length > 0
@@ -250,35 +249,55 @@ export class Solver {
 
   /** Trains for numEpochs (or until stop()), then restores the best parameters. */
   train(): void {
+    for (const _ of this.iterations()) {
+      // Each step runs as the generator advances.
+    }
+  }
+
+  /**
+   * The same training, giving the event loop a turn after every iteration,
+   * so signal handlers (Ctrl-C calling stop()), timers and progress displays
+   * run while it trains.
+   */
+  async trainAsync(): Promise<void> {
+    for (const _ of this.iterations()) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** The training loop, one yield per iteration; the best parameters are restored when it ends. */
+  private *iterations(): Generator<void, void, void> {
     const n = this.XTrain.shape[0];
     const iterationsPerEpoch = Math.max(Math.floor(n / this.batchSize), 1);
     const numIterations = this.numEpochs * iterationsPerEpoch;
     let since = process.hrtime.bigint();
-    for (let t = 0; t < numIterations; t++) {
-      const loss = this.step(t + 1);
-      if (this.verbose && t % this.printEvery === 0) {
-        this.log(`(Iteration ${t + 1} / ${numIterations}) loss: ${loss.toFixed(6)}`);
-      }
-      const epochEnd = (t + 1) % iterationsPerEpoch === 0;
-      if (epochEnd) {
-        this.epoch++;
-        for (const config of Object.values(this.optimConfigs)) {
-          config.learningRate = (config.learningRate ?? 1e-2) * this.lrDecay;
+    try {
+      for (let t = 0; t < numIterations; t++) {
+        const loss = this.step(t + 1);
+        if (this.verbose && t % this.printEvery === 0) {
+          this.log(`(Iteration ${t + 1} / ${numIterations}) loss: ${loss.toFixed(6)}`);
         }
+        const epochEnd = (t + 1) % iterationsPerEpoch === 0;
+        if (epochEnd) {
+          this.epoch++;
+          for (const config of Object.values(this.optimConfigs)) {
+            config.learningRate = (config.learningRate ?? 1e-2) * this.lrDecay;
+          }
+        }
+        this.onIteration?.({ iteration: t + 1, numIterations, epoch: this.epoch, loss });
+        const stopping = this.stopRequested && t < numIterations - 1;
+        if (t === 0 || t === numIterations - 1 || epochEnd || stopping) {
+          const seconds = Number(process.hrtime.bigint() - since) / 1e9;
+          this.check(seconds);
+          since = process.hrtime.bigint();
+        }
+        if (stopping) {
+          this.stopped = true;
+          return;
+        }
+        yield;
       }
-      this.onIteration?.({ iteration: t + 1, numIterations, epoch: this.epoch, loss });
-      const stopping = this.stopRequested && t < numIterations - 1;
-      if (t === 0 || t === numIterations - 1 || epochEnd || stopping) {
-        const seconds = Number(process.hrtime.bigint() - since) / 1e9;
-        this.check(seconds);
-        since = process.hrtime.bigint();
-      }
-      if (stopping) {
-        this.stopped = true;
-        break;
-      }
+    } finally {
+      this.restoreBest();
     }
-    this.restoreBest();
   }
 
   private check(seconds: number): void {

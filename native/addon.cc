@@ -21,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterVector(env, exports);
   nndl::RegisterGather(env, exports);
   nndl::RegisterPixels(env, exports);
+  nndl::RegisterBlasInfo(env, exports);
   return exports;
 }
 

@@ -36,5 +36,6 @@ void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterVector(Napi::Env env, Napi::Object exports);
 void RegisterGather(Napi::Env env, Napi::Object exports);
 void RegisterPixels(Napi::Env env, Napi::Object exports);
+void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
 
 }  // namespace nndl

@@ -143,6 +143,8 @@ describe('the addon checks its arguments again', () => {
       axpy: () => [0.5, f64(4), f64(4)],
       columnSums: () => [f64(6), f64(3), 2, 3],
       gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
+      blasInfo: () => [],
+      setBlasThreads: () => [2],
       pixelMean: () => [new Uint8Array(12), 1, 2, 2, 2, true, f64(4)],
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
     };
