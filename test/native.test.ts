@@ -149,6 +149,7 @@ describe('the addon checks its arguments again', () => {
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
+    const threads = addon.blasInfo().threads ?? 1;
     const shared = f64(8);
     const pool: unknown[] = [
       0, 1, 2, 3, 4, 6, -1, 1.5, 2 ** 31, 2 ** 40, NaN, Infinity, true, null, undefined, 'a', {}, [1], 2n,
@@ -166,6 +167,7 @@ describe('the addon checks its arguments again', () => {
       expect(() => fn(...make())).not.toThrow();
       for (let trial = 0; trial < 2000; trial++) {
         const args = make();
+        if (args.length === 0) args.push(pool[next() % pool.length]);
         for (let k = 1 + (next() % 3); k > 0; k--) args[next() % args.length] = pool[next() % pool.length];
         if (next() % 20 === 0) args.length = next() % args.length;
         try {
@@ -175,6 +177,7 @@ describe('the addon checks its arguments again', () => {
         }
       }
     }
+    addon.setBlasThreads(threads);
   });
 });
 
