@@ -121,6 +121,14 @@ export function emptyLike(t: Tensor): Tensor {
   return empty(t.shape, t.dtype);
 }
 
+/** A zero tensor whose data lives in a SharedArrayBuffer, which worker threads can read without a copy. */
+export function sharedZeros(shape: Shape, dtype: DType = 'float64'): Tensor {
+  const dims = shapeArg('sharedZeros', 'shape', shape);
+  const type = ARRAY_TYPES[dtypeArg('sharedZeros', 'dtype', dtype)];
+  const buffer = new SharedArrayBuffer(product(dims) * type.BYTES_PER_ELEMENT) as unknown as ArrayBuffer;
+  return new Tensor(new type(buffer), dims);
+}
+
 /** A zero tensor with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor): Tensor {
   return new Tensor(new ARRAY_TYPES[t.dtype](t.size), t.shape);

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 
 import { native } from '../native';
-import { Tensor, empty, type DType } from '../tensor';
+import { Tensor, empty, sharedZeros, type DType } from '../tensor';
 import {
   booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, objectArg, positiveIntegerArg,
 } from '../validate';
@@ -414,6 +414,8 @@ export interface Cifar10DataOptions {
   layout?: 'nchw' | 'rows';
   /** For a download, if one is needed. */
   onProgress?: LoadOptions['onProgress'];
+  /** Put the arrays in SharedArrayBuffers, for worker threads to read without copies. */
+  shared?: boolean;
 }
 
 export interface Cifar10Data {
@@ -459,9 +461,10 @@ export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<
     mean = new Float64Array(IMAGE_BYTES);
     addon.pixelMean(data.XTrain.data, 0, numTraining, 3, 1024, hwc, mean);
   }
+  const shared = booleanArg(fn, 'options.shared', o.shared ?? false);
   const convert = (src: PixelArray, first: number, count: number): Tensor => {
     const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
-    const out = empty(shape, dtype);
+    const out = shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
     if (count > 0) addon.pixelsToFloat(src.data, first, count, 3, 1024, hwc, mean, out.data);
     return out;
   };

@@ -37,7 +37,7 @@ export interface DownloadOptions {
   dest?: string;
   /** Which release (default 'binary'). */
   format?: 'binary' | 'python';
-  /** Where to fetch it from (default: the official address). */
+  /** Where to fetch it from (default: NNDL_CIFAR10_URL, a mirror of the official file, else the official address). */
   url?: string;
   /** Expected md5 of the whole file (default: the official archive's; required with another url). */
   md5?: string;
@@ -140,7 +140,8 @@ export async function downloadCifar10(options: DownloadOptions = {}): Promise<st
   const format = options.format ?? 'binary';
   if (format !== 'binary' && format !== 'python') throw invalidValue(fn, 'options.format', "'binary' or 'python'", format);
   const release = CIFAR10_ARCHIVES[format];
-  const url = options.url ?? release.url;
+  // NNDL_CIFAR10_URL names a mirror of the official archive (same md5).
+  const url = options.url ?? process.env.NNDL_CIFAR10_URL ?? release.url;
   if (typeof url !== 'string') throw invalidType(fn, 'options.url', 'a URL string', url);
   if (options.url !== undefined && options.url !== release.url && options.md5 === undefined) {
     throw new TypeError(`${fn}: options.md5 is required with another url, to check what it serves`);

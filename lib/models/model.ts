@@ -37,6 +37,8 @@ export interface Model extends Checkpointable {
   loss(X: Tensor): Tensor;
   /** Loss and gradients of a training-time forward and backward pass. */
   loss(X: Tensor, y: Labels, options?: ModelLossOptions): [number, Params];
+  /** Writes the model as a safetensors checkpoint, atomically. */
+  save(file: string): void;
 }
 
 /** The gradient tensors of one loss call: the caller's (checked) or new ones. */

@@ -1,0 +1,51 @@
+/** Parsers for option values: each rejects a bad value with one line saying what was expected. */
+import { InvalidArgumentError } from 'commander';
+
+function number(v: string): number {
+  const n = v.trim() === '' ? NaN : Number(v);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+export function positiveNumber(v: string): number {
+  const n = number(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`Expected a positive number but received ${v}`);
+  return n;
+}
+
+export function nonNegativeNumber(v: string): number {
+  const n = number(v);
+  if (!(n >= 0)) throw new InvalidArgumentError(`Expected a non-negative number but received ${v}`);
+  return n;
+}
+
+export function positiveInt(v: string): number {
+  const n = number(v);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new InvalidArgumentError(`Expected a positive integer but received ${v}`);
+  return n;
+}
+
+export function nonNegativeInt(v: string): number {
+  const n = number(v);
+  if (!(Number.isSafeInteger(n) && n >= 0)) throw new InvalidArgumentError(`Expected a non-negative integer but received ${v}`);
+  return n;
+}
+
+export function probability(v: string): number {
+  const n = number(v);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`Expected a drop probability in [0, 1) but received ${v}`);
+  return n;
+}
+
+function list<T>(parse: (v: string) => T, what: string): (v: string) => T[] {
+  return (v: string) => {
+    try {
+      return v.split(',').map((p) => parse(p.trim()));
+    } catch {
+      throw new InvalidArgumentError(`Expected a comma-separated list of ${what} but received ${v}`);
+    }
+  };
+}
+
+export const positiveIntList = list(positiveInt, 'positive integers');
+export const positiveNumberList = list(positiveNumber, 'positive numbers');
+export const nonNegativeNumberList = list(nonNegativeNumber, 'non-negative numbers');

@@ -1,0 +1,110 @@
+/**
+ * `nndl train`: trains one model with the Solver, showing progress, and
+ * writes the model, its history, the notebook's plots, the first-layer
+ * weights and an HTML report into the output directory. Ctrl-C stops after
+ * the current iteration and still writes everything, with the best model so far.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { Solver } from '../solver';
+import { loadData, type SplitData } from './data';
+import { CliError } from './errors';
+import { buildModel, checkModelConfig, type TrainConfig } from './model-config';
+import { createProgress } from './progress';
+import { writeRunFiles } from './run-files';
+
+export interface TrainOptions extends TrainConfig {
+  data?: string;
+  out: string;
+}
+
+/** Makes sure the output directory exists and can be written, before any work. */
+export function prepareOut(out: string): void {
+  try {
+    // Created one level at a time: a recursive mkdir can spin forever on
+    // special file systems such as /proc.
+    const missing: string[] = [];
+    let dir = path.resolve(out);
+    while (!fs.existsSync(dir)) {
+      missing.unshift(dir);
+      dir = path.dirname(dir);
+    }
+    if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: `${dir} is not a directory` });
+    for (const d of missing) fs.mkdirSync(d);
+    const probe = path.join(out, `.nndl-write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (e) {
+    throw new CliError(`cannot write to output directory ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function train(options: TrainOptions): Promise<number> {
+  checkModelConfig(options);
+  prepareOut(options.out);
+  const stdout = process.stdout;
+  const note = (line: string) => stdout.write(`${line}\n`);
+  const data: SplitData = await loadData({ data: options.data, dtype: options.dtype, seed: options.seed, note });
+  const inputDim = data.XTrain.size / data.XTrain.shape[0];
+  const model = buildModel(options, inputDim, data.classNames.length, options.seed);
+  const iterationsPerEpoch = Math.max(Math.floor(data.XTrain.shape[0] / options.batchSize), 1);
+  note(
+    `training ${model.architecture} [${options.hidden.join(', ')}] on ${data.source}: ` +
+      `${data.XTrain.shape[0]} train / ${data.XVal.shape[0]} val / ${data.XTest.shape[0]} test, ` +
+      `${options.epochs} epochs of ${iterationsPerEpoch} iterations, ${options.update} lr ${options.lr}`,
+  );
+  const progress = createProgress(stdout, iterationsPerEpoch);
+  const epochSeconds: number[] = [];
+  const solver = new Solver(model, { XTrain: data.XTrain, yTrain: data.yTrain, XVal: data.XVal, yVal: data.yVal }, {
+    updateRule: options.update,
+    optimConfig: { learningRate: options.lr },
+    lrDecay: options.lrDecay,
+    batchSize: options.batchSize,
+    numEpochs: options.epochs,
+    verbose: false,
+    rng: options.seed + 1,
+    onIteration: (e) => progress.iteration(e),
+    onEpoch: (e) => {
+      if (e.epoch > 0) epochSeconds.push(e.seconds);
+      progress.epoch(e);
+    },
+  });
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.note('stopping after this iteration (Ctrl-C again to quit at once)');
+    solver.stop();
+  };
+  process.on('SIGINT', onSigint);
+  const started = process.hrtime.bigint();
+  try {
+    await solver.trainAsync();
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.done();
+  }
+  const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+  const summary = {
+    trainAcc: solver.checkAccuracy(data.XTrain, data.yTrain),
+    valAcc: solver.checkAccuracy(data.XVal, data.yVal),
+    testAcc: data.XTest.shape[0] > 0 ? solver.checkAccuracy(data.XTest, data.yTest) : null,
+    secondsPerEpoch: epochSeconds.length > 0 ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null,
+    totalSeconds,
+    stopped: solver.stopped,
+  };
+  await writeRunFiles(options.out, {
+    model, solver, summary, epochSeconds, data: data.source,
+    config: { ...options, out: undefined, data: options.data ?? 'default' },
+  });
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+  note(
+    `${solver.stopped ? 'stopped early; ' : ''}train acc ${pct(summary.trainAcc)}, val acc ${pct(summary.valAcc)}, ` +
+      `test acc ${pct(summary.testAcc)}; ${summary.secondsPerEpoch === null ? '-' : summary.secondsPerEpoch.toFixed(2)} s per epoch`,
+  );
+  note(`wrote ${options.out}: model.safetensors, history.json, loss.svg, accuracy.svg, weights.png, report.html`);
+  return solver.stopped ? 130 : 0;
+}

@@ -1,0 +1,79 @@
+/**
+ * The notebooks' plots as SVG: vega-lite specifications compiled and rendered
+ * headless by vega, no browser or canvas needed.
+ */
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+
+type Spec = vegaLite.TopLevelSpec;
+
+async function render(spec: Spec): Promise<string> {
+  const compiled = vegaLite.compile(spec).spec;
+  return new vega.View(vega.parse(compiled), { renderer: 'none' }).toSVG();
+}
+
+const SIZE = { width: 640, height: 320 };
+
+/** Training loss per iteration, as the notebook's 'Training loss' plot. */
+export function lossPlot(loss: readonly number[]): Promise<string> {
+  // Thinned to at most 2,000 points: enough for the shape of the curve.
+  const step = Math.max(1, Math.ceil(loss.length / 2000));
+  const values = [];
+  for (let i = 0; i < loss.length; i += step) values.push({ iteration: i + 1, loss: loss[i] });
+  return render({
+    ...SIZE,
+    title: 'Training loss',
+    data: { values },
+    mark: { type: 'point', size: 8, filled: true, opacity: 0.6 },
+    encoding: {
+      x: { field: 'iteration', type: 'quantitative', title: 'Iteration' },
+      y: { field: 'loss', type: 'quantitative', title: 'Loss', scale: { zero: false } },
+    },
+  });
+}
+
+/** Train and validation accuracy per epoch, as the notebook's 'Accuracy' plot. */
+export function accuracyPlot(train: readonly number[], val: readonly number[]): Promise<string> {
+  const values = [
+    ...train.map((acc, epoch) => ({ epoch, accuracy: acc, split: 'train' })),
+    ...val.map((acc, epoch) => ({ epoch, accuracy: acc, split: 'val' })),
+  ];
+  return render({
+    ...SIZE,
+    title: 'Accuracy',
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'Epoch', axis: { tickMinStep: 1 } },
+      y: { field: 'accuracy', type: 'quantitative', title: 'Accuracy', scale: { domain: [0, 1] } },
+      color: { field: 'split', type: 'nominal', title: null },
+    },
+  });
+}
+
+export interface SweepPoint {
+  learningRate: number;
+  trainAcc: number;
+  valAcc: number;
+  /** Other swept settings, e.g. 'reg 0.1, hidden 50'; one line per distinct label. */
+  label: string;
+}
+
+/** Accuracy against learning rate on a log axis, as the notebook's 'Accuracies vs alpha'. */
+export function sweepPlot(points: readonly SweepPoint[]): Promise<string> {
+  const values = points.flatMap((p) => [
+    { learningRate: p.learningRate, accuracy: p.trainAcc, series: `train${p.label ? `, ${p.label}` : ''}` },
+    { learningRate: p.learningRate, accuracy: p.valAcc, series: `val${p.label ? `, ${p.label}` : ''}` },
+  ]);
+  return render({
+    ...SIZE,
+    title: 'Accuracy against learning rate',
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'learningRate', type: 'quantitative', title: 'Learning rate', scale: { type: 'log' } },
+      y: { field: 'accuracy', type: 'quantitative', title: 'Classification accuracy' },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  });
+}

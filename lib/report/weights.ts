@@ -1,0 +1,46 @@
+/**
+ * First-layer weights as a picture, the notebooks' show_net_weights with
+ * cs231n's visualize_grid: each hidden unit's weights (one column of W1) as a
+ * 32 x 32 colour tile, each tile scaled to 0-255 on its own, tiles in a square
+ * grid with 3 pixels of padding. Encoded as PNG by pngjs.
+ */
+import { PNG } from 'pngjs';
+
+import type { Tensor } from '../tensor';
+
+/**
+ * @param w1 first-layer weights (3072, H), inputs in (channel, height, width) order
+ * @returns PNG bytes
+ */
+export function weightsPng(w1: Tensor, padding = 3): Buffer {
+  const [d, h] = w1.shape;
+  if (w1.ndim !== 2 || d !== 3 * 32 * 32) {
+    throw new RangeError(`weightsPng: Expected weights of shape [3072, H] but received [${w1.shape.join(', ')}]`);
+  }
+  const perRow = Math.ceil(Math.sqrt(h));
+  const rows = Math.ceil(h / perRow);
+  const width = perRow * 32 + (perRow - 1) * padding;
+  const height = rows * 32 + (rows - 1) * padding;
+  const png = new PNG({ width, height });
+  png.data.fill(0);
+  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
+  for (let unit = 0; unit < h; unit++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let k = 0; k < d; k++) {
+      const v = w1.data[k * h + unit];
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
+    const x0 = (unit % perRow) * (32 + padding);
+    const y0 = Math.floor(unit / perRow) * (32 + padding);
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        const at = ((y0 + y) * width + (x0 + x)) * 4;
+        for (let c = 0; c < 3; c++) png.data[at + c] = Math.round((w1.data[(c * 1024 + y * 32 + x) * h + unit] - lo) * scale);
+      }
+    }
+  }
+  return PNG.sync.write(png);
+}

@@ -1,0 +1,163 @@
+/**
+ * The command line run as a user runs it: the compiled binary in a child
+ * process (`npm test` compiles first), on generated data and fixtures.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { XMLValidator } from 'fast-xml-parser';
+import { PNG } from 'pngjs';
+
+import { loadModel } from '../lib/models/load';
+import { fixtureSet, writeRelease } from './cifar-fixtures';
+
+const BIN = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+let root: string;
+
+beforeAll(() => {
+  if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'nndl-cli-'));
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function nndl(...args: string[]) {
+  // NNDL_HOME points at an empty cache, so nothing depends on this machine's.
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, NNDL_HOME: path.join(root, 'cache') }, timeout: 120000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const expectSvg = (file: string) => {
+  const svg = fs.readFileSync(file, 'utf8');
+  expect(svg.startsWith('<svg')).toBe(true);
+  expect(XMLValidator.validate(svg)).toBe(true);
+};
+
+test('a short train writes every file, with sane contents', () => {
+  const out = path.join(root, 'train');
+  const r = nndl('train', '--data', 'synthetic', '--epochs', '2', '--hidden', '30', '--out', out);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  // Not a terminal: plain lines, one per check, then the summary.
+  expect(r.stdout).toMatch(/^start {2}train acc \d\.\d{3} {2}val acc \d\.\d{3}$/m);
+  expect(r.stdout).toMatch(/^epoch 2\/2 {2}loss \d+\.\d{4} {2}train acc/m);
+  expect(r.stdout).toMatch(/train acc \d+\.\d%, val acc \d+\.\d%, test acc \d+\.\d%; \d+\.\d{2} s per epoch/);
+  expect(fs.readdirSync(out).sort()).toEqual(['accuracy.svg', 'history.json', 'loss.svg', 'model.safetensors', 'report.html', 'weights.png']);
+
+  const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
+  expect(history.lossHistory).toHaveLength(2 * 50);
+  expect(history.trainAccHistory).toHaveLength(3);
+  expect(history.valAccHistory).toHaveLength(3);
+  expect(history.epochSeconds).toHaveLength(2);
+  expect(history.config).toMatchObject({ model: 'two-layer', hidden: [30], epochs: 2, lr: 1e-3, update: 'sgd' });
+  expect(history.summary.testAcc).toBeGreaterThan(0.1);
+
+  expectSvg(path.join(out, 'loss.svg'));
+  expectSvg(path.join(out, 'accuracy.svg'));
+  // 30 tiles of 32 x 32, 6 to a row, 3 pixels apart.
+  const png = PNG.sync.read(fs.readFileSync(path.join(out, 'weights.png')));
+  expect([png.width, png.height]).toEqual([6 * 32 + 5 * 3, 5 * 32 + 4 * 3]);
+  const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+  expect(html).toContain('<svg');
+  expect(html).toContain('data:image/png;base64,');
+  expect(html).toContain('two-layer');
+
+  const model = loadModel(path.join(out, 'model.safetensors'));
+  expect(model.params.W1.shape).toEqual([3072, 30]);
+});
+
+test('fc with batchnorm and dropout trains on a CIFAR-10 fixture directory, and eval reads the model back', () => {
+  const data = path.dirname(writeRelease(path.join(root, 'fixture'), fixtureSet(2, [60, 60, 60, 60, 60], 50), 'bin'));
+  const out = path.join(root, 'fc');
+  const r = nndl('train', '--data', data, '--model', 'fc', '--hidden', '20,10', '--batchnorm', '--dropout', '0.2',
+    '--update', 'adam', '--epochs', '2', '--batch-size', '30', '--out', out);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/training FullyConnectedNet \[20, 10\] on CIFAR-10 .*: 270 train \/ 30 val \/ 50 test/);
+  const e = nndl('eval', '--model', path.join(out, 'model.safetensors'), '--data', data);
+  expect(e.code).toBe(0);
+  expect(e.stdout).toMatch(/FullyConnectedNet on the test split of CIFAR-10 .*: accuracy \d+\.\d{2}% \(\d+ of 50\)/);
+  const table = e.stdout.split('\n').filter((l) => /^(airplane|automobile|bird|cat|deer|dog|frog|horse|ship|truck) /.test(l));
+  expect(table).toHaveLength(10);
+});
+
+test('a short sweep ranks its trials by validation accuracy and keeps the best model', () => {
+  const out = path.join(root, 'sweep');
+  const r = nndl('sweep', '--data', 'synthetic', '--lr', '1e-5,1e-3,3e-3', '--epochs', '1', '--hidden', '20', '--workers', '2', '--out', out);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const sweep = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8'));
+  expect(sweep.trials).toHaveLength(3);
+  const accs = sweep.trials.map((t: { valAcc: number }) => t.valAcc);
+  expect(accs).toEqual([...accs].sort((a, b) => b - a));
+  expect(new Set(sweep.trials.map((t: { seed: number }) => t.seed)).size).toBe(3);
+  expect(sweep.best.valAcc).toBe(accs[0]);
+  expect(sweep.best.lr).not.toBe(1e-5);
+  expectSvg(path.join(out, 'sweep.svg'));
+  expect(loadModel(path.join(out, 'model.safetensors')).params.W1.shape).toEqual([3072, 20]);
+  expect(r.stdout).toMatch(/^ {3}1 .*\n {3}2 .*\n {3}3 /m);
+});
+
+test.each([
+  [['train', '--bogus'], /^nndl: unknown option '--bogus'\n$/],
+  [['train', '--lr', '-1'], /^nndl: option '--lr <rate>' argument '-1' is invalid\. Expected a positive number but received -1\n$/],
+  [['train', '--epochs', '2.5'], /Expected a positive integer but received 2\.5\n$/],
+  [['train', '--dropout', '1'], /Expected a drop probability in \[0, 1\)/],
+  [['train', '--model', 'cnn'], /argument 'cnn' is invalid\. Allowed choices are two-layer, fc\./],
+  [['train', '--hidden', '10,x'], /Expected a comma-separated list of positive integers but received 10,x/],
+  [['train', '--data', '/no/such/path'], /^nndl: data path \/no\/such\/path does not exist\n$/],
+  [['train', '--data', 'synthetic', '--out', '/etc/passwd/run'], /^nndl: cannot write to output directory \/etc\/passwd\/run: /],
+  [['train', '--batchnorm', '--data', 'synthetic'], /^nndl: --batchnorm needs --model fc\n$/],
+  [['sweep', '--data', 'synthetic'], /required option '--lr <rates>' not specified/],
+  [['eval', '--model', 'missing.safetensors'], /^nndl: model file missing\.safetensors does not exist\n$/],
+  [['frobnicate'], /^nndl: unknown command 'frobnicate'\n$/],
+])('nndl %j: one line and a non-zero exit', (args, message) => {
+  const r = nndl(...(args as string[]));
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(message as RegExp);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('without --data and without CIFAR-10 it says so in one line and trains on generated data', () => {
+  const out = path.join(root, 'default');
+  const r = spawnSync(process.execPath, [BIN, 'train', '--epochs', '1', '--hidden', '10', '--out', out], {
+    cwd: root, encoding: 'utf8', timeout: 120000,
+    // An empty cache and an unreachable download address.
+    env: { ...process.env, NNDL_HOME: path.join(root, 'empty-cache'), NNDL_CIFAR10_URL: 'http://127.0.0.1:9/cifar-10-binary.tar.gz' },
+  });
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^no CIFAR-10 in .*empty-cache and none could be downloaded \(.*\); training on generated data instead \(--data synthetic\)$/m);
+  expect(fs.existsSync(path.join(out, 'model.safetensors'))).toBe(true);
+});
+
+test('Ctrl-C stops after the current iteration and still writes the history and a loadable model', async () => {
+  const out = path.join(root, 'interrupted');
+  const child = spawn(process.execPath, [BIN, 'train', '--data', 'synthetic', '--epochs', '200', '--hidden', '20', '--out', out], {
+    cwd: root, env: { ...process.env, NNDL_HOME: path.join(root, 'cache') },
+  });
+  let stdout = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (/epoch 2\/200/.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  expect(code).toBe(130);
+  expect(stdout).toContain('stopping after this iteration');
+  const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
+  expect(history.summary.stopped).toBe(true);
+  expect(history.lossHistory.length).toBeLessThan(200 * 50);
+  expect(loadModel(path.join(out, 'model.safetensors')).params.W1.shape).toEqual([3072, 20]);
+}, 120000);
+
+test('gradcheck prints every relative error and passes', () => {
+  const r = nndl('gradcheck');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^affine dx +relative error \d\.\d{2}e-\d+$/m);
+  expect(r.stdout).toMatch(/^FullyConnectedNet batchnorm gamma1 +relative error/m);
+  expect(r.stdout).toMatch(/all \d+ checks pass/);
+});
