@@ -8,15 +8,31 @@ import { PNG } from 'pngjs';
 
 import type { Tensor } from '../tensor';
 
+export interface WeightsPngOptions {
+  /**
+   * How W1 is laid out: 'inputs-by-units' (3072, H) as the modular models
+   * keep it (default), or 'units-by-inputs' (H, 3072) as the standalone net.
+   */
+  orientation?: 'inputs-by-units' | 'units-by-inputs';
+  /** Order of an input's 3072 values: (channel, height, width) (default) or (height, width, channel), the 'rows' layout. */
+  inputOrder?: 'chw' | 'hwc';
+  padding?: number;
+}
+
 /**
- * @param w1 first-layer weights (3072, H), inputs in (channel, height, width) order
+ * @param w1 first-layer weights, 3072 inputs by H units (see options)
  * @returns PNG bytes
  */
-export function weightsPng(w1: Tensor, padding = 3): Buffer {
-  const [d, h] = w1.shape;
+export function weightsPng(w1: Tensor, options: WeightsPngOptions = {}): Buffer {
+  const padding = options.padding ?? 3;
+  const unitsFirst = options.orientation === 'units-by-inputs';
+  const hwc = options.inputOrder === 'hwc';
+  const [d, h] = unitsFirst ? [w1.shape[1], w1.shape[0]] : w1.shape;
   if (w1.ndim !== 2 || d !== 3 * 32 * 32) {
-    throw new RangeError(`weightsPng: Expected weights of shape [3072, H] but received [${w1.shape.join(', ')}]`);
+    throw new RangeError(`weightsPng: Expected weights with 3072 inputs but received shape [${w1.shape.join(', ')}]`);
   }
+  const weight = (input: number, unit: number) => w1.data[unitsFirst ? unit * d + input : input * h + unit];
+  const inputIndex = (c: number, y: number, x: number) => (hwc ? (y * 32 + x) * 3 + c : c * 1024 + y * 32 + x);
   const perRow = Math.ceil(Math.sqrt(h));
   const rows = Math.ceil(h / perRow);
   const width = perRow * 32 + (perRow - 1) * padding;
@@ -28,7 +44,7 @@ export function weightsPng(w1: Tensor, padding = 3): Buffer {
     let lo = Infinity;
     let hi = -Infinity;
     for (let k = 0; k < d; k++) {
-      const v = w1.data[k * h + unit];
+      const v = weight(k, unit);
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
@@ -38,7 +54,7 @@ export function weightsPng(w1: Tensor, padding = 3): Buffer {
     for (let y = 0; y < 32; y++) {
       for (let x = 0; x < 32; x++) {
         const at = ((y0 + y) * width + (x0 + x)) * 4;
-        for (let c = 0; c < 3; c++) png.data[at + c] = Math.round((w1.data[(c * 1024 + y * 32 + x) * h + unit] - lo) * scale);
+        for (let c = 0; c < 3; c++) png.data[at + c] = Math.round((weight(inputIndex(c, y, x), unit) - lo) * scale);
       }
     }
   }
