@@ -1,10 +1,10 @@
 /**
- * The quick start's main job: a two-layer network (affine - relu - affine -
- * softmax) built from nndl's layers, trained by plain SGD on generated data:
+ * A two-layer network (affine - relu - affine - softmax) put together by hand
+ * from nndl's layer functions, trained by plain SGD on generated data:
  * ten Gaussian clusters in 200 dimensions, overlapping enough that the
  * network must learn. Prints the loss as it goes and the final accuracies.
  *
- *   npm start            (after `bash scripts/setup.sh`)
+ *   node dist/examples/layers-by-hand.js
  */
 import {
   NumpyRandomState, Tensor, affineBackward, affineForward, affineReluBackward, affineReluForward, softmaxLoss,
