@@ -47,3 +47,8 @@ export { readPickle } from './data/pickle';
 export type { PickleValue, NdArray } from './data/pickle';
 export { blasInfo, setBlasThreads } from './blas';
 export type { BlasInfo } from './blas';
+export { cholesky, choleskySolve, logDetFromCholesky, eigh } from './linalg';
+export { LinearAutoencoder } from './models/linear-autoencoder';
+export type { LinearAutoencoderOptions, AutoencoderTrainOptions } from './models/linear-autoencoder';
+export { Gplvm } from './models/gplvm';
+export type { GplvmOptions, GplvmGradients, GplvmFitOptions, GplvmFit } from './models/gplvm';

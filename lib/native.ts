@@ -73,6 +73,9 @@ export interface NativeBinding {
   ): void;
   blasInfo(): { library: string; config: string | null; corename: string | null; threads: number | null };
   setBlasThreads(n: number): void;
+  cholesky(a: FloatArray, n: number): number;
+  choleskySolve(l: FloatArray, b: FloatArray, n: number, m: number): void;
+  symmetricEigen(a: FloatArray, w: FloatArray, n: number): void;
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,

@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterGather(env, exports);
   nndl::RegisterPixels(env, exports);
   nndl::RegisterBlasInfo(env, exports);
+  nndl::RegisterLinalg(env, exports);
   return exports;
 }
 

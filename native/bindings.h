@@ -37,5 +37,6 @@ void RegisterVector(Napi::Env env, Napi::Object exports);
 void RegisterGather(Napi::Env env, Napi::Object exports);
 void RegisterPixels(Napi::Env env, Napi::Object exports);
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
+void RegisterLinalg(Napi::Env env, Napi::Object exports);
 
 }  // namespace nndl
