@@ -77,3 +77,19 @@ export function sweepPlot(points: readonly SweepPoint[]): Promise<string> {
     },
   });
 }
+
+/** Points in two dimensions coloured by label, e.g. a 2-d latent embedding. */
+export function scatterPlot(points: readonly { x: number; y: number; label: string }[], title: string): Promise<string> {
+  return render({
+    width: 480,
+    height: 480,
+    title,
+    data: { values: [...points] },
+    mark: { type: 'point', filled: true, size: 40, opacity: 0.8 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'latent 1', scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: 'latent 2', scale: { zero: false } },
+      color: { field: 'label', type: 'nominal', title: 'class' },
+    },
+  });
+}

@@ -1,7 +1,7 @@
 /**
  * First-layer weights as a picture, the notebooks' show_net_weights with
  * cs231n's visualize_grid: each hidden unit's weights (one column of W1) as a
- * 32 x 32 colour tile, each tile scaled to 0-255 on its own, tiles in a square
+ * square colour tile (32 x 32 for CIFAR-10), each tile scaled to 0-255 on its own, tiles in a square
  * grid with 3 pixels of padding. Encoded as PNG by pngjs.
  */
 import { PNG } from 'pngjs';
@@ -16,6 +16,8 @@ export interface WeightsPngOptions {
   orientation?: 'inputs-by-units' | 'units-by-inputs';
   /** Order of an input's 3072 values: (channel, height, width) (default) or (height, width, channel), the 'rows' layout. */
   inputOrder?: 'chw' | 'hwc';
+  /** Side of a square colour tile (default 32: inputs are 3 x 32 x 32). */
+  side?: number;
   padding?: number;
 }
 
@@ -25,18 +27,20 @@ export interface WeightsPngOptions {
  */
 export function weightsPng(w1: Tensor, options: WeightsPngOptions = {}): Buffer {
   const padding = options.padding ?? 3;
+  const side = options.side ?? 32;
+  const plane = side * side;
   const unitsFirst = options.orientation === 'units-by-inputs';
   const hwc = options.inputOrder === 'hwc';
   const [d, h] = unitsFirst ? [w1.shape[1], w1.shape[0]] : w1.shape;
-  if (w1.ndim !== 2 || d !== 3 * 32 * 32) {
-    throw new RangeError(`weightsPng: Expected weights with 3072 inputs but received shape [${w1.shape.join(', ')}]`);
+  if (w1.ndim !== 2 || d !== 3 * plane) {
+    throw new RangeError(`weightsPng: Expected weights with ${3 * plane} inputs (3 x ${side} x ${side}) but received shape [${w1.shape.join(', ')}]`);
   }
   const weight = (input: number, unit: number) => w1.data[unitsFirst ? unit * d + input : input * h + unit];
-  const inputIndex = (c: number, y: number, x: number) => (hwc ? (y * 32 + x) * 3 + c : c * 1024 + y * 32 + x);
+  const inputIndex = (c: number, y: number, x: number) => (hwc ? (y * side + x) * 3 + c : c * plane + y * side + x);
   const perRow = Math.ceil(Math.sqrt(h));
   const rows = Math.ceil(h / perRow);
-  const width = perRow * 32 + (perRow - 1) * padding;
-  const height = rows * 32 + (rows - 1) * padding;
+  const width = perRow * side + (perRow - 1) * padding;
+  const height = rows * side + (rows - 1) * padding;
   const png = new PNG({ width, height });
   png.data.fill(0);
   for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
@@ -49,10 +53,10 @@ export function weightsPng(w1: Tensor, options: WeightsPngOptions = {}): Buffer 
       hi = Math.max(hi, v);
     }
     const scale = hi > lo ? 255 / (hi - lo) : 0;
-    const x0 = (unit % perRow) * (32 + padding);
-    const y0 = Math.floor(unit / perRow) * (32 + padding);
-    for (let y = 0; y < 32; y++) {
-      for (let x = 0; x < 32; x++) {
+    const x0 = (unit % perRow) * (side + padding);
+    const y0 = Math.floor(unit / perRow) * (side + padding);
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
         const at = ((y0 + y) * width + (x0 + x)) * 4;
         for (let c = 0; c < 3; c++) png.data[at + c] = Math.round((weight(inputIndex(c, y, x), unit) - lo) * scale);
       }
