@@ -1,20 +1,13 @@
 /** The data a command trains or evaluates on, from --data. */
 import fs from 'node:fs';
 
-import { getCifar10Data, loadCifar10 } from '../data/cifar10';
+import { getCifar10Data, loadCifar10, type Cifar10Data } from '../data/cifar10';
 import { CIFAR10_ARCHIVES, cacheDir } from '../data/download';
-import type { Tensor, DType } from '../tensor';
+import type { DType } from '../tensor';
 import { CliError } from './errors';
 import { syntheticData } from './synthetic';
 
-export interface SplitData {
-  XTrain: Tensor;
-  yTrain: Int32Array;
-  XVal: Tensor;
-  yVal: Int32Array;
-  XTest: Tensor;
-  yTest: Int32Array;
-  classNames: string[];
+export interface SplitData extends Omit<Cifar10Data, 'meanImage'> {
   /** What the data is, for logs and reports. */
   source: string;
 }

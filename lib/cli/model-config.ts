@@ -2,6 +2,7 @@
 import { FullyConnectedNet } from '../models/fully-connected-net';
 import type { Model } from '../models/model';
 import { TwoLayerNet } from '../models/two-layer-net';
+import type { SolverOptions } from '../solver';
 import type { DType } from '../tensor';
 import { CliError } from './errors';
 
@@ -45,4 +46,17 @@ export function buildModel(c: ModelConfig, inputDim: number, numClasses: number,
     inputDim, numClasses, useBatchnorm: c.batchnorm, dropout: c.dropout, reg: c.reg, dtype: c.dtype, rng: seed,
     ...(c.weightScale === undefined ? {} : { weightScale: c.weightScale }),
   });
+}
+
+/** The Solver settings of a run; minibatches are drawn from seed + 1 (the weights use the seed). */
+export function solverOptions(c: TrainConfig): SolverOptions {
+  return {
+    updateRule: c.update,
+    optimConfig: { learningRate: c.lr },
+    lrDecay: c.lrDecay,
+    batchSize: c.batchSize,
+    numEpochs: c.epochs,
+    verbose: false,
+    rng: c.seed + 1,
+  };
 }

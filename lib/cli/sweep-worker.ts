@@ -7,7 +7,7 @@ import { workerData } from 'node:worker_threads';
 
 import { Solver } from '../solver';
 import { Tensor, type DType } from '../tensor';
-import { buildModel, type TrainConfig } from './model-config';
+import { buildModel, solverOptions, type TrainConfig } from './model-config';
 
 export interface SharedTensor {
   data: Float32Array | Float64Array;
@@ -40,15 +40,7 @@ export default function trial(config: TrainConfig): TrialResult {
   const XTrain = tensor(shared.XTrain);
   const started = process.hrtime.bigint();
   const model = buildModel(config, XTrain.size / XTrain.shape[0], shared.numClasses, config.seed);
-  const solver = new Solver(model, { XTrain, yTrain: shared.yTrain, XVal: tensor(shared.XVal), yVal: shared.yVal }, {
-    updateRule: config.update,
-    optimConfig: { learningRate: config.lr },
-    lrDecay: config.lrDecay,
-    batchSize: config.batchSize,
-    numEpochs: config.epochs,
-    verbose: false,
-    rng: config.seed + 1,
-  });
+  const solver = new Solver(model, { XTrain, yTrain: shared.yTrain, XVal: tensor(shared.XVal), yVal: shared.yVal }, solverOptions(config));
   let failure: string | undefined;
   try {
     solver.train();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Solver } from '../solver';
 import { loadData, type SplitData } from './data';
 import { CliError } from './errors';
-import { buildModel, checkModelConfig, type TrainConfig } from './model-config';
+import { buildModel, checkModelConfig, solverOptions, type TrainConfig } from './model-config';
 import { createProgress } from './progress';
 import { writeRunFiles } from './run-files';
 
@@ -57,13 +57,7 @@ export async function train(options: TrainOptions): Promise<number> {
   const progress = createProgress(stdout, iterationsPerEpoch);
   const epochSeconds: number[] = [];
   const solver = new Solver(model, { XTrain: data.XTrain, yTrain: data.yTrain, XVal: data.XVal, yVal: data.yVal }, {
-    updateRule: options.update,
-    optimConfig: { learningRate: options.lr },
-    lrDecay: options.lrDecay,
-    batchSize: options.batchSize,
-    numEpochs: options.epochs,
-    verbose: false,
-    rng: options.seed + 1,
+    ...solverOptions(options),
     onIteration: (e) => progress.iteration(e),
     onEpoch: (e) => {
       if (e.epoch > 0) epochSeconds.push(e.seconds);
