@@ -33,10 +33,32 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gatherByteRows(src, idx, mean | null, dst, rowLen): src a Uint8Array of whole
+// rows; mean (rowLen) subtracted when given.
+Napi::Value GatherByteRows(const Napi::CallbackInfo& info) {
+  Args args(info, "gatherByteRows", 5);
+  const size_t row_len = args.Dim(4, "rowLen");
+  const auto src = args.Array<uint8_t>(0, "src");
+  if (src.length % row_len != 0) {
+    args.Fail<Napi::RangeError>("src has " + std::to_string(src.length) + " elements, not whole rows of " +
+                                std::to_string(row_len));
+  }
+  const auto idx = args.Labels(1, "idx", args.Array<int32_t>(1, "idx").length, src.length / row_len);
+  const double* mean = args.IsNull(2) ? nullptr : args.Array<double>(2, "mean", row_len).data;
+  args.Dispatch(3, "dst", [&](auto zero) {
+    using Dst = decltype(zero);
+    const auto dst = args.Array<Dst>(3, "dst", idx.length * row_len);
+    gather_byte_rows(static_cast<const uint8_t*>(src.data), static_cast<const int32_t*>(idx.data), mean, dst.data,
+                     idx.length, row_len, Scratch<Dst>(info.Env(), row_len));
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterGather(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
+  exports.Set("gatherByteRows", Napi::Function::New(env, GatherByteRows, "gatherByteRows"));
 }
 
 }  // namespace nndl

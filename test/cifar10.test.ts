@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { getCifar10Data, loadCifar10, type Cifar10 } from '../lib/data/cifar10';
+import { getCifar10Data, getCifar10Pixels, loadCifar10, type Cifar10 } from '../lib/data/cifar10';
 import {
   binaryRecords, fixtureSet, packRelease, pythonBatch, writeRelease, type FixtureSet, type Layout,
 } from './cifar-fixtures';
@@ -98,6 +98,17 @@ describe('getCifar10Data', () => {
     expect(d.meanImage).toBeNull();
     const [c, h, w] = [2, 7, 19];
     expect(d.XTrain.data[4 * 3072 + (h * 32 + w) * 3 + c]).toBe(data.XTrain.data[4 * 3072 + c * 1024 + h * 32 + w]);
+  });
+
+  test('getCifar10Pixels: the same split as byte views of the loaded data, with the same mean', async () => {
+    const p = await getCifar10Pixels({ data, numTraining: 80, numValidation: 15, numTest: 10 });
+    const f = await getCifar10Data({ data, numTraining: 80, numValidation: 15, numTest: 10, dtype: 'float64' });
+    expect(p.XVal.data.buffer).toBe(data.XTrain.data.buffer);
+    expect(p.XVal.shape).toEqual([15, 3, 32, 32]);
+    expect(Array.from(p.meanImage!)).toEqual(Array.from(f.meanImage!.data));
+    expect(p.XVal.data[3 * 3072 + 7] - p.meanImage![7]).toBe(f.XVal.data[3 * 3072 + 7]);
+    expect(p.XVal.mean).toBe(p.meanImage);
+    expect(Array.from(p.yTest)).toEqual(Array.from(f.yTest));
   });
 
   test('sizes beyond the data are refused', async () => {

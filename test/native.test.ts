@@ -143,6 +143,7 @@ describe('the addon checks its arguments again', () => {
       axpy: () => [0.5, f64(4), f64(4)],
       columnSums: () => [f64(6), f64(3), 2, 3],
       gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
+      gatherByteRows: () => [new Uint8Array(6), new Int32Array([1, 0, 1]), f64(3), f32(9), 3],
       blasInfo: () => [],
       cholesky: () => [Float64Array.from([4, 2, 2, 3]), 2],
       choleskySolve: () => [Float64Array.from([2, 0, 1, 1.5]), f64(4), 2, 2],

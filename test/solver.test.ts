@@ -164,3 +164,23 @@ test('bad arguments', () => {
   const params: Params = model.params;
   expect(Object.keys(params)).toEqual(['W1', 'b1', 'W2', 'b2']);
 });
+
+test('byte images train exactly as their float conversion does', () => {
+  const rng = new NumpyRandomState(12);
+  const bytes = Uint8Array.from(rng.randint(0, 256, 60 * 3072));
+  const y = rng.randint(0, 10, 60);
+  const mean = new Float64Array(3072).map((_, j) => 100 + (j % 50));
+  const floats = new Tensor(Float64Array.from(bytes, (v, i) => v - mean[i % 3072]), [60, 3, 32, 32]);
+  const images = { data: bytes, shape: [60, 3, 32, 32], mean };
+  const run = (X: Tensor | typeof images) => {
+    const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+    const solver = new Solver(model, { XTrain: X, yTrain: y, XVal: X, yVal: y }, { ...quiet, numEpochs: 2, batchSize: 20, rng: 3 });
+    solver.train();
+    return [solver.lossHistory, solver.valAccHistory, solver.checkAccuracy(X, y)];
+  };
+  expect(run(images)).toEqual(run(floats));
+  expect(() => new Solver(new TwoLayerNet({ hiddenDims: 5, rng: 0 }), { XTrain: { data: bytes, shape: [61, 3072] }, yTrain: y, XVal: floats, yVal: y }))
+    .toThrow(/data\.XTrain\.shape is \[61, 3072\] but data\.XTrain\.data has 184320 bytes/);
+  expect(() => new Solver(new TwoLayerNet({ hiddenDims: 5, rng: 0 }), { XTrain: { ...images, mean: new Float64Array(3) }, yTrain: y, XVal: floats, yVal: y }))
+    .toThrow(/data\.XTrain\.mean/);
+});

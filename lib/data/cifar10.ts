@@ -19,6 +19,7 @@ import { Tensor, empty, sharedZeros, type DType } from '../tensor';
 import {
   booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, objectArg, positiveIntegerArg,
 } from '../validate';
+import type { ByteImages } from '../solver';
 import { cachedCifar10Archive } from './download';
 import { isNdArray, readPickle, type PickleValue } from './pickle';
 
@@ -430,6 +431,24 @@ export interface Cifar10Data {
   classNames: string[];
 }
 
+/** The options every split takes, checked against the data (loaded here unless given). */
+async function splitArgs(fn: string, o: Record<string, unknown>) {
+  const numTraining = positiveIntegerArg(fn, 'options.numTraining', o.numTraining ?? 49000);
+  const numValidation = nonNegativeIntegerArg(fn, 'options.numValidation', o.numValidation ?? 1000);
+  const numTest = nonNegativeIntegerArg(fn, 'options.numTest', o.numTest ?? 1000);
+  const subtractMean = booleanArg(fn, 'options.subtractMean', o.subtractMean ?? true);
+  const data = (o.data as Cifar10 | undefined) ??
+    (await loadCifar10((o.source as string | undefined) ?? 'cifar10', { onProgress: o.onProgress as LoadOptions['onProgress'] }));
+  const nTrain = data.XTrain.shape[0];
+  if (numTraining + numValidation > nTrain) {
+    throw new RangeError(`${fn}: numTraining + numValidation is ${numTraining + numValidation} but the training set has ${nTrain} images`);
+  }
+  if (numTest > data.XTest.shape[0]) {
+    throw new RangeError(`${fn}: numTest is ${numTest} but the test set has ${data.XTest.shape[0]} images`);
+  }
+  return { data, numTraining, numValidation, numTest, subtractMean };
+}
+
 /**
  * The reference's get_CIFAR10_data: training rows [0, numTraining), validation
  * rows [numTraining, numTraining + numValidation) of the training set, the
@@ -439,21 +458,10 @@ export interface Cifar10Data {
 export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<Cifar10Data> {
   const fn = 'getCifar10Data';
   const o = objectArg(fn, 'options', options);
-  const numTraining = positiveIntegerArg(fn, 'options.numTraining', o.numTraining ?? 49000);
-  const numValidation = nonNegativeIntegerArg(fn, 'options.numValidation', o.numValidation ?? 1000);
-  const numTest = nonNegativeIntegerArg(fn, 'options.numTest', o.numTest ?? 1000);
-  const subtractMean = booleanArg(fn, 'options.subtractMean', o.subtractMean ?? true);
   const dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float32');
   const layout = o.layout ?? 'nchw';
   if (layout !== 'nchw' && layout !== 'rows') throw invalidValue(fn, 'options.layout', "'nchw' or 'rows'", layout);
-  const data = (o.data as Cifar10 | undefined) ?? (await loadCifar10((o.source as string | undefined) ?? 'cifar10', { onProgress: o.onProgress as LoadOptions['onProgress'] }));
-  const nTrain = data.XTrain.shape[0];
-  if (numTraining + numValidation > nTrain) {
-    throw new RangeError(`${fn}: numTraining + numValidation is ${numTraining + numValidation} but the training set has ${nTrain} images`);
-  }
-  if (numTest > data.XTest.shape[0]) {
-    throw new RangeError(`${fn}: numTest is ${numTest} but the test set has ${data.XTest.shape[0]} images`);
-  }
+  const { data, numTraining, numValidation, numTest, subtractMean } = await splitArgs(fn, o);
   const hwc = layout === 'rows';
   const addon = native();
   let mean: Float64Array | null = null;
@@ -477,6 +485,51 @@ export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<
     XTest: convert(data.XTest, 0, numTest),
     yTest: labels(data.yTest, 0, numTest),
     meanImage: mean ? new Tensor(mean, hwc ? [IMAGE_BYTES] : [...IMAGE_SHAPE]) : null,
+    classNames: data.classNames,
+  };
+}
+
+export interface Cifar10Pixels {
+  XTrain: ByteImages;
+  yTrain: Int32Array;
+  XVal: ByteImages;
+  yVal: Int32Array;
+  XTest: ByteImages;
+  yTest: Int32Array;
+  /** Mean image of the training part, (3, 32, 32) order, float64; null without subtractMean. */
+  meanImage: Float64Array | null;
+  classNames: string[];
+}
+
+/**
+ * The same split as getCifar10Data, but the images stay bytes: each split is
+ * a view of the loaded pixels (no copy) carrying the training mean, and the
+ * Solver converts each minibatch to the model's dtype, mean subtracted, as it
+ * gathers it. The whole set then costs its 184 MB of bytes.
+ */
+export async function getCifar10Pixels(options: Omit<Cifar10DataOptions, 'dtype' | 'layout' | 'shared'> = {}): Promise<Cifar10Pixels> {
+  const fn = 'getCifar10Pixels';
+  const o = objectArg(fn, 'options', options);
+  const { data, numTraining, numValidation, numTest, subtractMean } = await splitArgs(fn, o);
+  let mean: Float64Array | null = null;
+  if (subtractMean) {
+    mean = new Float64Array(IMAGE_BYTES);
+    native().pixelMean(data.XTrain.data, 0, numTraining, 3, 1024, false, mean);
+  }
+  const view = (src: PixelArray, first: number, count: number): ByteImages => ({
+    data: src.data.subarray(first * IMAGE_BYTES, (first + count) * IMAGE_BYTES),
+    shape: [count, ...IMAGE_SHAPE],
+    mean,
+  });
+  const labels = (y: Uint8Array, first: number, count: number) => Int32Array.from(y.subarray(first, first + count));
+  return {
+    XTrain: view(data.XTrain, 0, numTraining),
+    yTrain: labels(data.yTrain, 0, numTraining),
+    XVal: view(data.XTrain, numTraining, numValidation),
+    yVal: labels(data.yTrain, numTraining, numValidation),
+    XTest: view(data.XTest, 0, numTest),
+    yTest: labels(data.yTest, 0, numTest),
+    meanImage: mean,
     classNames: data.classNames,
   };
 }
