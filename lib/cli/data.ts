@@ -1,5 +1,6 @@
 /** The data a command trains or evaluates on, from --data. */
 import fs from 'node:fs';
+import path from 'node:path';
 
 import { getCifar10Data, loadCifar10, type Cifar10Data } from '../data/cifar10';
 import { CIFAR10_ARCHIVES, cacheDir } from '../data/download';
@@ -55,7 +56,7 @@ export async function loadData(req: DataRequest): Promise<SplitData> {
     if (!fs.existsSync(data)) throw new CliError(`data path ${data} does not exist`);
     return cifar(data, dtype, note, shared);
   }
-  const cached = Object.values(CIFAR10_ARCHIVES).some((a) => fs.existsSync(`${cacheDir()}/${a.file}`));
+  const cached = Object.values(CIFAR10_ARCHIVES).some((a) => fs.existsSync(path.join(cacheDir(), a.file)));
   try {
     return await cifar('cifar10', dtype, cached ? () => {} : note, shared);
   } catch (e) {

@@ -106,18 +106,21 @@ export class Gplvm {
   /** log p(Y | X) with this model's alpha and beta. */
   logLikelihood(Y: Tensor, X: Tensor): number {
     const { y, x } = this.args('Gplvm.logLikelihood', Y, X);
-    return this.evaluate(y, x as Tensor, this.alpha, this.beta, false).logLikelihood;
+    return this.evaluate(y, x as Tensor, this.alpha, this.beta, 'value').logLikelihood;
   }
 
   /** The log likelihood and its gradients with respect to X, alpha and beta. */
   gradients(Y: Tensor, X: Tensor): GplvmGradients {
     const { y, x } = this.args('Gplvm.gradients', Y, X);
-    return this.evaluate(y, x as Tensor, this.alpha, this.beta, true);
+    return this.evaluate(y, x as Tensor, this.alpha, this.beta, 'all') as GplvmGradients;
   }
 
-  private evaluate(y: Tensor, x: Tensor, alpha: number, beta: number, withGradients: true): GplvmGradients;
-  private evaluate(y: Tensor, x: Tensor, alpha: number, beta: number, withGradients: false): { logLikelihood: number };
-  private evaluate(y: Tensor, x: Tensor, alpha: number, beta: number, withGradients: boolean): GplvmGradients | { logLikelihood: number } {
+  /**
+   * The log likelihood and, as asked, the gradients: 'x' gives dX and dAlpha
+   * (cheap from the same solves), 'all' adds dBeta, whose tr(K^-1) costs a
+   * solve against the identity, so fitting X alone skips it.
+   */
+  private evaluate(y: Tensor, x: Tensor, alpha: number, beta: number, want: 'value' | 'x' | 'all'): Partial<GplvmGradients> & { logLikelihood: number } {
     const [n, d] = y.shape;
     const l = this.factor(x, alpha, beta);
     const kinvY = choleskySolve(l, y);
@@ -125,7 +128,7 @@ export class Gplvm {
     let trace = 0;
     for (let i = 0; i < y.size; i++) trace += kinvY.data[i] * y.data[i];
     const logLikelihood = -0.5 * n * d * LOG_2PI - 0.5 * d * logDetFromCholesky(l) - 0.5 * trace;
-    if (!withGradients) return { logLikelihood };
+    if (want === 'value') return { logLikelihood };
 
     const kinvX = choleskySolve(l, x);
     const ytKinvX = matmul(kinvY, x, { transA: true }); // Y^T K^-1 X, (D, q)
@@ -134,6 +137,7 @@ export class Gplvm {
     let trKinvXXt = 0;
     for (let i = 0; i < x.size; i++) trKinvXXt += kinvX.data[i] * x.data[i];
     const dAlpha = -0.5 * d * trKinvXXt + 0.5 * sumSquares(ytKinvX);
+    if (want === 'x') return { logLikelihood, dX, dAlpha };
     // tr(K^-1): the diagonal of a solve against the identity.
     const identity = zeros([n, n], y.dtype);
     for (let i = 0; i < n; i++) identity.data[i * n + i] = 1;
@@ -215,7 +219,7 @@ export class Gplvm {
     for (let it = 0; it < iterations; it++) {
       const alpha = Math.exp(logHyper.data[0]);
       const beta = Math.exp(logHyper.data[1]);
-      const g = this.evaluate(y, x, alpha, beta, true);
+      const g = this.evaluate(y, x, alpha, beta, learnHyper ? 'all' : 'x') as GplvmGradients;
       history.push(g.logLikelihood);
       // Descend -L.
       for (let i = 0; i < g.dX.size; i++) g.dX.data[i] = -g.dX.data[i];
@@ -227,7 +231,7 @@ export class Gplvm {
     }
     this.alpha = Math.exp(logHyper.data[0]);
     this.beta = Math.exp(logHyper.data[1]);
-    history.push(this.evaluate(y, x, this.alpha, this.beta, false).logLikelihood);
+    history.push(this.evaluate(y, x, this.alpha, this.beta, 'value').logLikelihood);
     return { X: x, alpha: this.alpha, beta: this.beta, history };
   }
 }
