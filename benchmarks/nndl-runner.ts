@@ -1,0 +1,104 @@
+/**
+ * nndl on a workload of workloads.json, in its own process like every peer,
+ * with the gemm ceiling of the same run timed in the same process; prints
+ * one JSON line (see workloads.ts).
+ *
+ *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4
+ */
+import {
+  FullyConnectedNet, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
+  reluBackward, reluForward, softmaxLoss, svmLoss, type Model,
+} from '../lib/index';
+import { native } from '../lib/native';
+import { NumpyRandomState } from '../lib/random';
+import { forwardGemms, secondsOf, stepGemms } from './ceiling';
+import { measureAll } from './harness';
+import { INPUT_DIM, SPEC, emit, workloadData, type RunnerResult, type SolverWorkload, type StandaloneWorkload } from './workloads';
+
+function standalone(w: StandaloneWorkload): RunnerResult {
+  const { train, val } = workloadData(w.dtype);
+  const rows = (t: typeof train.X) => t.reshape(t.shape[0], INPUT_DIM);
+  const net = new StandaloneTwoLayerNet(INPUT_DIM, w.hidden[0], SPEC.data.classes, { std: w.std, dtype: w.dtype, rng: 0 });
+  const t0 = process.hrtime.bigint();
+  net.train(rows(train.X), train.y, rows(val.X), val.y, {
+    learningRate: w.learningRate, learningRateDecay: w.lrDecay, reg: w.reg, numIters: w.iterations, batchSize: w.batch, rng: 1,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // The same gemms: every step, and the per-epoch checks (a forward pass over the batch and the validation set).
+  const dims = [INPUT_DIM, ...w.hidden, SPEC.data.classes];
+  const checks = Math.ceil(w.iterations / Math.max(SPEC.data.train / w.batch, 1));
+  const check = forwardGemms(dims, w.batch + SPEC.data.val, w.dtype);
+  const gemmSeconds = secondsOf(stepGemms(dims, w.batch, w.dtype), w.iterations) + secondsOf(check, checks);
+  return { peer: 'nndl', seconds, iterations: w.iterations, gemmSeconds };
+}
+
+function solver(w: SolverWorkload): RunnerResult {
+  const { train, val } = workloadData(w.dtype);
+  const model: Model =
+    w.model === 'two-layer'
+      ? new TwoLayerNet({ hiddenDims: w.hidden[0], weightScale: w.weightScale, dtype: w.dtype, rng: 0 })
+      : new FullyConnectedNet(w.hidden, { weightScale: w.weightScale, dtype: w.dtype, rng: 0 });
+  // Training time only: the checks after the first and the last iteration are left out.
+  let seconds = 0;
+  const s = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+    updateRule: 'sgd', optimConfig: { learningRate: w.learningRate }, batchSize: w.batch, numEpochs: 1,
+    verbose: false, rng: 1, onEpoch: (e) => { seconds += e.seconds; },
+  });
+  s.train();
+  const iterations = Math.floor(SPEC.data.train / w.batch);
+  const gemmSeconds = secondsOf(stepGemms([INPUT_DIM, ...w.hidden, SPEC.data.classes], w.batch, w.dtype), iterations);
+  return { peer: 'nndl', seconds, iterations, iterationsPerEpoch: iterations, gemmSeconds };
+}
+
+function kernels(): RunnerResult {
+  const k = SPEC.kernels;
+  const rng = new NumpyRandomState(0);
+  const addon = native();
+  const fns: Record<string, () => void> = {};
+  for (const dtype of k.dtypes) {
+    const x = rng.standardNormal([k.batch, k.inputDim], dtype);
+    for (const m of k.outputs) {
+      const w = rng.standardNormal([k.inputDim, m], dtype);
+      const b = rng.standardNormal([m], dtype);
+      const dout = rng.standardNormal([k.batch, m], dtype);
+      const out = empty([k.batch, m], dtype);
+      const grads = { dx: empty([k.batch, k.inputDim], dtype), dw: empty([k.inputDim, m], dtype), db: empty([m], dtype) };
+      const [, cache] = affineForward(x, w, b);
+      const shape = `${k.inputDim}x${m} ${dtype}`;
+      fns[`affine forward ${shape}`] = () => affineForward(x, w, b, { out });
+      fns[`affine backward ${shape}`] = () => affineBackward(dout, cache, grads);
+      fns[`gemm of affine forward ${shape}`] = () => addon.gemm(false, false, k.batch, m, k.inputDim, 1, x.data, w.data, 0, out.data);
+      fns[`gemms of affine backward ${shape}`] = () => {
+        addon.gemm(false, true, k.batch, k.inputDim, m, 1, dout.data, w.data, 0, grads.dx.data);
+        addon.gemm(true, false, k.inputDim, m, k.batch, 1, x.data, dout.data, 0, grads.dw.data);
+      };
+    }
+    const dx = rng.standardNormal([k.batch, k.inputDim], dtype);
+    const reluOut = empty(x.shape, dtype);
+    const reluDx = empty(x.shape, dtype);
+    fns[`relu forward ${k.batch}x${k.inputDim} ${dtype}`] = () => reluForward(x, { out: reluOut });
+    fns[`relu backward ${k.batch}x${k.inputDim} ${dtype}`] = () => reluBackward(dx, x, { dx: reluDx });
+    const scores = rng.standardNormal([k.batch, k.classes], dtype);
+    const y = rng.randint(0, k.classes, k.batch);
+    const dscores = empty(scores.shape, dtype);
+    fns[`softmax loss ${k.batch}x${k.classes} ${dtype}`] = () => softmaxLoss(scores, y, { dx: dscores });
+    fns[`svm loss ${k.batch}x${k.classes} ${dtype}`] = () => svmLoss(scores, y, { dx: dscores });
+  }
+  return { peer: 'nndl', kernels: measureAll(fns) };
+}
+
+function main(): void {
+  const name = process.argv[2];
+  let result: RunnerResult;
+  if (name === 'W4') {
+    result = kernels();
+  } else if (name === 'W1' || name === 'W2' || name === 'W3') {
+    const w = SPEC.workloads[name];
+    result = w.kind === 'standalone' ? standalone(w) : solver(w);
+  } else {
+    throw new Error(`nndl-runner: expected W1, W2, W3 or W4 but received ${name}`);
+  }
+  emit({ ...result, blas: [blasInfo()] });
+}
+
+main();
