@@ -37,7 +37,7 @@ export type Workload = StandaloneWorkload | SolverWorkload;
 
 export interface Spec {
   data: { train: number; val: number; shape: [number, number, number]; classes: number };
-  workloads: Record<'W1' | 'W2' | 'W3', Workload>;
+  workloads: { W1: StandaloneWorkload; W2: SolverWorkload; W3: SolverWorkload };
   kernels: { batch: number; inputDim: number; outputs: number[]; classes: number; dtypes: DType[] };
 }
 
@@ -83,4 +83,11 @@ export interface RunnerResult {
 export function emit(result: RunnerResult): void {
   result.maxRssMiB = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify(result));
+}
+
+/** A run's result, or why it failed. */
+export type Outcome = RunnerResult | { error: string };
+
+export function failed(o: Outcome | undefined): o is { error: string } {
+  return o === undefined || typeof (o as { error?: unknown }).error === 'string';
 }

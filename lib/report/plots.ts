@@ -5,9 +5,10 @@
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 
-type Spec = vegaLite.TopLevelSpec;
+export type Spec = vegaLite.TopLevelSpec;
 
-async function render(spec: Spec): Promise<string> {
+/** Any vega-lite specification rendered to SVG text. */
+export async function renderSvg(spec: Spec): Promise<string> {
   const compiled = vegaLite.compile(spec).spec;
   return new vega.View(vega.parse(compiled), { renderer: 'none' }).toSVG();
 }
@@ -20,7 +21,7 @@ export function lossPlot(loss: readonly number[]): Promise<string> {
   const step = Math.max(1, Math.ceil(loss.length / 2000));
   const values = [];
   for (let i = 0; i < loss.length; i += step) values.push({ iteration: i + 1, loss: loss[i] });
-  return render({
+  return renderSvg({
     ...SIZE,
     title: 'Training loss',
     data: { values },
@@ -38,7 +39,7 @@ export function accuracyPlot(train: readonly number[], val: readonly number[]): 
     ...train.map((acc, epoch) => ({ epoch, accuracy: acc, split: 'train' })),
     ...val.map((acc, epoch) => ({ epoch, accuracy: acc, split: 'val' })),
   ];
-  return render({
+  return renderSvg({
     ...SIZE,
     title: 'Accuracy',
     data: { values },
@@ -65,7 +66,7 @@ export function sweepPlot(points: readonly SweepPoint[]): Promise<string> {
     { learningRate: p.learningRate, accuracy: p.trainAcc, series: `train${p.label ? `, ${p.label}` : ''}` },
     { learningRate: p.learningRate, accuracy: p.valAcc, series: `val${p.label ? `, ${p.label}` : ''}` },
   ]);
-  return render({
+  return renderSvg({
     ...SIZE,
     title: 'Accuracy against learning rate',
     data: { values },
@@ -80,7 +81,7 @@ export function sweepPlot(points: readonly SweepPoint[]): Promise<string> {
 
 /** Points in two dimensions coloured by label, e.g. a 2-d latent embedding. */
 export function scatterPlot(points: readonly { x: number; y: number; label: string }[], title: string): Promise<string> {
-  return render({
+  return renderSvg({
     width: 480,
     height: 480,
     title,
