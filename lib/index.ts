@@ -3,9 +3,9 @@ export { Tensor, zeros, zerosLike, empty, emptyLike, sharedZeros, fromArray, lin
 export type { DType, FloatArray, Shape, NestedArray } from './tensor';
 export { NumpyRandomState } from './random';
 export type { Labels } from './validate';
-export { affineForward, affineBackward } from './layers/affine';
+export { affineForward, affineBackward, affineBackwardSgd } from './layers/affine';
 export type { AffineCache } from './layers/affine';
-export type { ForwardOptions, BackwardOptions, ParamBackwardOptions } from './outputs';
+export type { ForwardOptions, BackwardOptions, ParamBackwardOptions, SgdStepOptions } from './outputs';
 export {
   reluForward, reluBackward, leakyReluForward, leakyReluBackward,
   sigmoidForward, sigmoidBackward, tanhForward, tanhBackward,
@@ -13,7 +13,7 @@ export {
 export type { LeakyReluCache, ActivationBackwardOptions } from './layers/activations';
 export { softmaxLoss, svmLoss } from './layers/losses';
 export type { LossOptions } from './layers/losses';
-export { affineReluForward, affineReluBackward } from './layer-utils';
+export { affineReluForward, affineReluBackward, affineReluBackwardSgd } from './layer-utils';
 export type { AffineReluCache } from './layer-utils';
 export { evalNumericalGradient, evalNumericalGradientArray, relError } from './gradient-check';
 export type { NumericalGradientOptions } from './gradient-check';

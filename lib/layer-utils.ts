@@ -1,7 +1,7 @@
 /** Layers that are commonly used together, fused in one native call each. */
-import { affineArgs, affineBackwardArgs, affineGrads } from './layers/affine';
+import { affineArgs, affineBackwardArgs, affineGrads, sgdStepArgs, type AffineDims } from './layers/affine';
 import { native } from './native';
-import { optionsArg, output, type ForwardOptions, type ParamBackwardOptions } from './outputs';
+import { optionsArg, output, type ForwardOptions, type ParamBackwardOptions, type SgdStepOptions } from './outputs';
 import { Tensor } from './tensor';
 import { nonEmptyTensorArg, sameDtype, sameShape } from './validate';
 
@@ -35,6 +35,15 @@ export function affineReluForward(x: Tensor, w: Tensor, b: Tensor, options?: For
   return [out, { x: args.x, w: args.w, out }];
 }
 
+/** Checks dout and an affine-ReLU cache. */
+function affineReluBackwardArgs(fn: string, dout: unknown, cache: unknown): { args: ReturnType<typeof affineBackwardArgs>; out: Tensor } {
+  const args = affineBackwardArgs(fn, dout, cache);
+  const out = nonEmptyTensorArg(fn, 'cache.out', (cache as { out?: unknown }).out);
+  sameDtype(fn, { 'cache.x': args.x, 'cache.out': out });
+  sameShape(fn, 'cache.out', out, 'dout', args.dout);
+  return { args, out };
+}
+
 /**
  * Backward pass of affineReluForward.
  * @param dout upstream derivative, shape (N, M)
@@ -52,14 +61,32 @@ export function affineReluBackward(
   options?: ParamBackwardOptions,
 ): [Tensor | null, Tensor, Tensor] {
   const fn = 'affineReluBackward';
-  const args = affineBackwardArgs(fn, dout, cache);
-  const out = nonEmptyTensorArg(fn, 'cache.out', (cache as { out?: unknown }).out);
-  sameDtype(fn, { 'cache.x': args.x, 'cache.out': out });
-  sameShape(fn, 'cache.out', out, 'dout', args.dout);
+  const { args, out } = affineReluBackwardArgs(fn, dout, cache);
   const { n, d, m } = args.dims;
   const { dx, dw, db } = affineGrads(fn, options, args.x, args.dims);
   native().affineReluBackward(
     args.dout.data, args.x.data, args.w.data, out.data, dx ? dx.data : null, dw.data, db.data, n, d, m,
   );
   return [dx, dw, db];
+}
+
+/**
+ * Backward pass of affineReluForward fused with a plain SGD step on w and b
+ * (see affineBackwardSgd).
+ * @param dout upstream derivative, shape (N, M)
+ * @param cache from affineReluForward; its w is updated in place
+ * @param b biases (M,), updated in place
+ * @param options `learningRate`, `reg` (default 0); `dx` as in affineReluBackward
+ * @returns dx (N, d1, ..., dk), computed with w before the step; null when skipped
+ */
+export function affineReluBackwardSgd(dout: Tensor, cache: AffineReluCache, b: Tensor, options: SgdStepOptions): Tensor | null {
+  const fn = 'affineReluBackwardSgd';
+  const { args, out } = affineReluBackwardArgs(fn, dout, cache);
+  const { n, d, m }: AffineDims = args.dims;
+  const step = sgdStepArgs(fn, options, b, args.x, args.dims);
+  native().affineReluBackwardSgd(
+    args.dout.data, args.x.data, args.w.data, step.b.data, out.data, step.dx ? step.dx.data : null, n, d, m,
+    step.learningRate, step.reg,
+  );
+  return step.dx;
 }

@@ -23,6 +23,14 @@ export interface NativeBinding {
     dx: FloatArray | null, dw: FloatArray, db: FloatArray,
     n: number, d: number, m: number,
   ): void;
+  affineBackwardSgd(
+    dout: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray, dx: FloatArray | null,
+    n: number, d: number, m: number, learningRate: number, reg: number,
+  ): void;
+  affineReluBackwardSgd(
+    dout: FloatArray, x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray, dx: FloatArray | null,
+    n: number, d: number, m: number, learningRate: number, reg: number,
+  ): void;
   reluForward(x: FloatArray, out: FloatArray): void;
   reluBackward(dout: FloatArray, x: FloatArray, dx: FloatArray): void;
   leakyReluForward(x: FloatArray, out: FloatArray, alpha: number): void;
@@ -74,6 +82,7 @@ export interface NativeBinding {
   ): void;
   blasInfo(): { library: string; config: string | null; corename: string | null; threads: number | null };
   setBlasThreads(n: number): void;
+  adviseHugePages(array: FloatArray | Uint8Array): boolean;
   cholesky(a: FloatArray, n: number): number;
   choleskySolve(l: FloatArray, b: FloatArray, n: number, m: number): void;
   symmetricEigen(a: FloatArray, w: FloatArray, n: number): void;

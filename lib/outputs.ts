@@ -27,6 +27,14 @@ export interface ParamBackwardOptions extends BackwardOptions {
   db?: Tensor;
 }
 
+/** Options of a backward pass fused with a plain SGD step on the layer's parameters. */
+export interface SgdStepOptions extends BackwardOptions {
+  /** Step size. */
+  learningRate: number;
+  /** L2 strength folded into the same step: w <- (1 - learningRate * reg) w - learningRate dL/dw (default 0). */
+  reg?: number;
+}
+
 export function optionsArg(fn: string, value: unknown): Record<string, unknown> {
   return value === undefined ? {} : objectArg(fn, 'options', value);
 }

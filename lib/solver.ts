@@ -12,7 +12,7 @@ import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
 import { native } from './native';
 import { argmaxRows } from './ops';
-import { updateRuleArg, type OptimConfig, type UpdateRule } from './optim';
+import { sgd, updateRuleArg, type OptimConfig, type UpdateRule } from './optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from './random';
 import { Tensor, empty, zerosLike } from './tensor';
 import {
@@ -89,6 +89,12 @@ export interface SolverOptions {
   checkpointName?: string;
   /** Generator or seed for minibatch and accuracy sampling (default: the global generator). */
   rng?: RandomSource;
+  /**
+   * With the 'sgd' rule, step models that offer sgdStep (TwoLayerNet,
+   * FullyConnectedNet) with the update fused into their backward pass, which
+   * writes no gradients (default true). The same training up to rounding.
+   */
+  fuseSgd?: boolean;
   /** Called after every iteration. */
   onIteration?: (event: IterationEvent) => void;
   /** Called after every accuracy check. */
@@ -187,6 +193,7 @@ export class Solver {
   private readonly log: (line: string) => void;
   private readonly grads: Params;
   private readonly batcher: Batcher;
+  private readonly fuseSgd: boolean;
   private stopRequested = false;
 
   constructor(model: Model, data: SolverData, options: SolverOptions = {}) {
@@ -231,6 +238,7 @@ export class Solver {
       this.grads[name] = zerosLike(p);
     }
     this.batcher = new Batcher(this.XTrain.shape, Math.max(this.batchSize, 100), m);
+    this.fuseSgd = booleanArg(fn, 'options.fuseSgd', o.fuseSgd ?? true) && this.updateRule === sgd && typeof m.sgdStep === 'function';
   }
 
   /** Asks train() to end after the current iteration (and restore the best parameters). */
@@ -242,7 +250,11 @@ export class Solver {
   private step(iteration: number): number {
     const n = this.XTrain.shape[0];
     const [xb, yb] = this.batcher.gather(this.XTrain, this.yTrain, this.rng.choice(n, this.batchSize));
-    const [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
+    const learningRate = this.fuseSgd ? this.sharedLearningRate() : undefined;
+    let loss: number;
+    let grads: Params | undefined;
+    if (learningRate !== undefined) loss = (this.model.sgdStep as NonNullable<Model['sgdStep']>)(xb, yb, learningRate);
+    else [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
     if (!Number.isFinite(loss)) {
       throw new Error(
         `Solver: the loss is ${loss} at iteration ${iteration} (epoch ${this.epoch + 1}); training stopped` +
@@ -252,12 +264,24 @@ export class Solver {
       );
     }
     this.lossHistory.push(loss);
+    if (grads === undefined) return loss;
     for (const [name, w] of Object.entries(this.model.params)) {
       const [next, config] = this.updateRule(w, grads[name], this.optimConfigs[name], { out: w });
       if (next !== w) w.data.set(next.data);
       this.optimConfigs[name] = config;
     }
     return loss;
+  }
+
+  /** The learning rate every parameter's config holds, or undefined when they differ (then no fused step). */
+  private sharedLearningRate(): number | undefined {
+    let lr: number | undefined;
+    for (const config of Object.values(this.optimConfigs)) {
+      const own = config.learningRate ?? 1e-2;
+      if (lr !== undefined && own !== lr) return undefined;
+      lr = own;
+    }
+    return lr;
   }
 
   /**

@@ -23,6 +23,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterPixels(env, exports);
   nndl::RegisterBlasInfo(env, exports);
   nndl::RegisterLinalg(env, exports);
+  nndl::RegisterMemory(env, exports);
   return exports;
 }
 

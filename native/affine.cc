@@ -1,5 +1,6 @@
 // Bindings of the affine family: the plain layer and the fused affine-ReLU,
-// which share their arguments but for the cached output of the fused one.
+// which share their arguments but for the cached output of the fused one, and
+// their backward passes fused with an SGD step.
 #include "affine.h"
 
 #include <type_traits>
@@ -77,6 +78,43 @@ Napi::Value AffineReluBackward(const Napi::CallbackInfo& info) {
                   });
 }
 
+// fn(dout, x, w, b, [out,] dx | null, n, d, m, learningRate, reg): the backward
+// pass with its SGD step on w and b in place, `out` only for the fused ReLU.
+template <typename Kernel>
+Napi::Value BackwardSgd(const Napi::CallbackInfo& info, const char* fn, bool cached_out, Kernel kernel) {
+  const size_t k = cached_out ? 1 : 0;
+  Args args(info, fn, 10 + k);
+  const size_t n = args.Dim(5 + k, "n"), d = args.Dim(6 + k, "d"), m = args.Dim(7 + k, "m");
+  const double lr = args.Number(8 + k, "learningRate"), reg = args.Number(9 + k, "reg");
+  args.Dispatch(0, "dout", [&](auto zero) {
+    using T = decltype(zero);
+    const auto dout = args.Array<T>(0, "dout", n * m);
+    const auto x = args.Array<T>(1, "x", n * d);
+    const auto w = args.Array<T>(2, "w", d * m);
+    const auto b = args.Array<T>(3, "b", m);
+    const View<T> out = cached_out ? args.Array<T>(4, "out", n * m) : View<T>{nullptr, 0};
+    const View<T> dx = args.IsNull(4 + k) ? View<T>{nullptr, 0} : args.Array<T>(4 + k, "dx", n * d);
+    args.Disjoint<T>({{"dx", dx}, {"w", w}, {"b", b}}, {{"dout", dout}, {"x", x}, {"out", out}});
+    T* scratch = Scratch<T>(info.Env(), n * m + m);
+    kernel(static_cast<const T*>(dout.data), static_cast<const T*>(x.data), w.data, b.data,
+           static_cast<const T*>(out.data), dx.data, int(n), int(d), int(m), static_cast<T>(lr), static_cast<T>(reg),
+           scratch);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value AffineBackwardSgd(const Napi::CallbackInfo& info) {
+  return BackwardSgd(info, "affineBackwardSgd", false,
+                     [](const auto* dout, const auto* x, auto* w, auto* b, const auto*, auto* dx, int n, int d, int m,
+                        auto lr, auto reg, auto* scratch) {
+                       affine_backward_sgd(dout, x, w, b, dx, n, d, m, lr, reg, scratch);
+                     });
+}
+
+Napi::Value AffineReluBackwardSgd(const Napi::CallbackInfo& info) {
+  return BackwardSgd(info, "affineReluBackwardSgd", true, [](auto... a) { affine_relu_backward_sgd(a...); });
+}
+
 }  // namespace
 
 void RegisterAffine(Napi::Env env, Napi::Object exports) {
@@ -84,6 +122,8 @@ void RegisterAffine(Napi::Env env, Napi::Object exports) {
   exports.Set("affineBackward", Napi::Function::New(env, AffineBackward, "affineBackward"));
   exports.Set("affineReluForward", Napi::Function::New(env, AffineReluForward, "affineReluForward"));
   exports.Set("affineReluBackward", Napi::Function::New(env, AffineReluBackward, "affineReluBackward"));
+  exports.Set("affineBackwardSgd", Napi::Function::New(env, AffineBackwardSgd, "affineBackwardSgd"));
+  exports.Set("affineReluBackwardSgd", Napi::Function::New(env, AffineReluBackwardSgd, "affineReluBackwardSgd"));
 }
 
 }  // namespace nndl

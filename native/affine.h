@@ -26,4 +26,17 @@ void affine_backward(const T* dout, const T* x, const T* w, T* dx, T* dw, T* db,
   column_sums(dout, db, n, m);
 }
 
+// The backward pass fused with a plain SGD step, for training loops that need
+// the gradients only to apply them: w <- (1 - lr reg) w - lr x^T dout, with the
+// gemm accumulating straight into w (no gradient written, then read back), and
+// b <- b - lr sum_i dout_i. dx (n, d), unless null, uses w before the step.
+// db is scratch space for m values.
+template <typename T>
+void affine_backward_sgd(const T* dout, const T* x, T* w, T* b, T* dx, int n, int d, int m, T lr, T reg, T* db) {
+  if (dx != nullptr) gemm<T>(Trans::No, Trans::Yes, n, d, m, T(1), dout, w, T(0), dx);
+  gemm<T>(Trans::Yes, Trans::No, d, m, n, -lr, x, dout, T(1) - lr * reg, w);
+  column_sums(dout, db, n, m);
+  for (int j = 0; j < m; ++j) b[j] -= lr * db[j];
+}
+
 }  // namespace nndl

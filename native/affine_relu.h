@@ -27,4 +27,14 @@ void affine_relu_backward(const T* dout, const T* x, const T* w, const T* out, T
   affine_backward(da, x, w, dx, dw, db, n, d, m);
 }
 
+// affine_relu_backward fused with a plain SGD step on w and b (see
+// affine_backward_sgd). scratch holds n * m + m values.
+template <typename T>
+void affine_relu_backward_sgd(const T* dout, const T* x, T* w, T* b, const T* out, T* dx, int n, int d, int m, T lr,
+                              T reg, T* scratch) {
+  T* da = scratch;
+  relu_backward(dout, out, da, static_cast<size_t>(n) * m);
+  affine_backward_sgd(da, x, w, b, dx, n, d, m, lr, reg, scratch + static_cast<size_t>(n) * m);
+}
+
 }  // namespace nndl

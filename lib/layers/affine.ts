@@ -1,10 +1,12 @@
 /** Affine (fully connected) layer, the reference's `affine_forward`/`affine_backward`. */
 import { native } from '../native';
 import {
-  dxOutput, optionsArg, output, type ForwardOptions, type ParamBackwardOptions,
+  dxOutput, optionsArg, output, type ForwardOptions, type ParamBackwardOptions, type SgdStepOptions,
 } from '../outputs';
 import { Tensor } from '../tensor';
-import { formatShape, ndimArg, nonEmptyTensorArg, objectArg, sameDtype } from '../validate';
+import {
+  formatShape, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg, sameDtype,
+} from '../validate';
 
 /** Exactly what affineBackward needs: the input and the weights. */
 export interface AffineCache {
@@ -74,6 +76,24 @@ export function affineGrads(fn: string, options: unknown, x: Tensor, dims: Affin
   };
 }
 
+/** Checks the options of a fused SGD step and the biases it updates; dx null when skipped. */
+export function sgdStepArgs(
+  fn: string, options: unknown, bv: unknown, x: Tensor, dims: AffineDims,
+): { b: Tensor; dx: Tensor | null; learningRate: number; reg: number } {
+  const opts = objectArg(fn, 'options', options);
+  const b = nonEmptyTensorArg(fn, 'b', bv);
+  sameDtype(fn, { 'cache.x': x, b });
+  if (b.ndim !== 1 || b.shape[0] !== dims.m) {
+    throw new RangeError(`${fn}: b has shape ${formatShape(b.shape)} but the layer has ${dims.m} outputs`);
+  }
+  return {
+    b,
+    dx: dxOutput(fn, opts, x.shape, x.dtype),
+    learningRate: nonNegativeNumberArg(fn, 'options.learningRate', opts.learningRate),
+    reg: nonNegativeNumberArg(fn, 'options.reg', opts.reg ?? 0),
+  };
+}
+
 /**
  * Forward pass of an affine layer: out = x.reshape(N, D) w + b.
  *
@@ -115,4 +135,28 @@ export function affineBackward(
   const { dx, dw, db } = affineGrads(fn, options, args.x, args.dims);
   native().affineBackward(args.dout.data, args.x.data, args.w.data, dx ? dx.data : null, dw.data, db.data, n, d, m);
   return [dx, dw, db];
+}
+
+/**
+ * Backward pass of an affine layer fused with a plain SGD step on its
+ * parameters, for training loops that need the gradients only to apply them:
+ * w <- (1 - lr reg) w - lr x^T dout, accumulated by the gemm straight into w
+ * (no gradient is written and read back), and b <- b - lr sum(dout, axis 0).
+ * The same update as affineBackward then sgd, up to rounding.
+ *
+ * @param dout upstream derivative, shape (N, M)
+ * @param cache from affineForward: x (N, d1, ..., dk), w (D, M), updated in place
+ * @param b biases (M,), updated in place
+ * @param options `learningRate`, `reg` (default 0); `dx` as in affineBackward
+ * @returns dx (N, d1, ..., dk), computed with w before the step; null when skipped
+ */
+export function affineBackwardSgd(dout: Tensor, cache: AffineCache, b: Tensor, options: SgdStepOptions): Tensor | null {
+  const fn = 'affineBackwardSgd';
+  const args = affineBackwardArgs(fn, dout, cache);
+  const { n, d, m } = args.dims;
+  const step = sgdStepArgs(fn, options, b, args.x, args.dims);
+  native().affineBackwardSgd(
+    args.dout.data, args.x.data, args.w.data, step.b.data, step.dx ? step.dx.data : null, n, d, m, step.learningRate, step.reg,
+  );
+  return step.dx;
 }

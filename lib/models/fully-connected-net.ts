@@ -4,12 +4,13 @@
  * Parameters W1..WL, b1..bL, and gamma1..gamma(L-1), beta1..beta(L-1) with
  * batchnorm; L2 regularization on the weights only.
  */
-import { affineBackward, affineForward, type AffineCache } from '../layers/affine';
+import { affineBackward, affineBackwardSgd, affineForward, type AffineCache } from '../layers/affine';
 import { reluBackward, reluForward } from '../layers/activations';
 import { batchnormBackward, batchnormForward, type BatchnormCache, type BatchnormParam } from '../layers/batchnorm';
 import { dropoutBackward, dropoutForward, type DropoutCache, type DropoutParam } from '../layers/dropout';
 import { softmaxLoss } from '../layers/losses';
-import { affineReluBackward, affineReluForward, type AffineReluCache } from '../layer-utils';
+import { affineReluBackward, affineReluBackwardSgd, affineReluForward, type AffineReluCache } from '../layer-utils';
+import { native } from '../native';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from '../random';
 import { Tensor, zeros, type DType } from '../tensor';
 import {
@@ -17,7 +18,7 @@ import {
   numberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
-import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
+import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
 import { Workspace } from './workspace';
 
 export interface FullyConnectedNetOptions {
@@ -39,6 +40,14 @@ export interface FullyConnectedNetOptions {
   seed?: number;
   /** Generator or seed for the initial weights and the dropout masks (default: the global one). */
   rng?: RandomSource;
+}
+
+/** What the forward pass leaves for the loss and the backward pass. */
+interface ForwardPass {
+  n: number;
+  scores: Tensor;
+  caches: BlockCache[];
+  last: AffineCache;
 }
 
 /** What one hidden block's forward pass leaves for its backward pass. */
@@ -122,11 +131,44 @@ export class FullyConnectedNet implements Model {
   loss(X: Tensor, y: Labels, options?: ModelLossOptions): [number, Params];
   loss(X: Tensor, y?: Labels, options?: ModelLossOptions): Tensor | [number, Params] {
     const fn = 'FullyConnectedNet.loss';
-    const mode = y === undefined ? 'test' : 'train';
+    const pass = this.forward(fn, X, y === undefined);
+    if (y === undefined) return pass.scores;
+    const grads = gradOutputs(fn, options, this.params);
+    const [dataLoss, dscores] = this.dataLoss(pass, y);
+    this.backward(pass, dscores, { grads });
+    return [addL2(dataLoss, this.reg, this.params, grads, this.weightNames()), grads];
+  }
+
+  /**
+   * One step of plain SGD with the update fused into the backward pass (see
+   * affineBackwardSgd): the same as loss(X, y) then sgd on every parameter,
+   * up to rounding, but no weight gradient is written and read back. When
+   * the loss is not finite the parameters are left as they were.
+   * @param X inputs, as for loss
+   * @param y labels (N,)
+   * @param learningRate step size
+   * @returns the loss before the step
+   */
+  sgdStep(X: Tensor, y: Labels, learningRate: number): number {
+    const fn = 'FullyConnectedNet.sgdStep';
+    const lr = nonNegativeNumberArg(fn, 'learningRate', learningRate);
+    const pass = this.forward(fn, X, false);
+    const [dataLoss, dscores] = this.dataLoss(pass, y);
+    const loss = dataLoss + l2Penalty(this.reg, this.params, this.weightNames());
+    if (Number.isFinite(loss)) this.backward(pass, dscores, { learningRate: lr });
+    return loss;
+  }
+
+  private weightNames(): string[] {
+    return Array.from({ length: this.numLayers }, (_, i) => `W${i + 1}`);
+  }
+
+  /** The forward pass in test mode (scores handed to the caller) or train mode (scores kept inside). */
+  private forward(fn: string, X: Tensor, test: boolean): ForwardPass {
+    const mode = test ? 'test' : 'train';
     for (const bn of this.bnParams) bn.mode = mode;
     if (this.dropoutParam) this.dropoutParam.mode = mode;
     const p = this.params;
-
     let h = inputArg(fn, X, this.inputDim, this.dtype);
     const n = h.shape[0];
     const ws = this.workspace;
@@ -148,35 +190,53 @@ export class FullyConnectedNet implements Model {
       caches.push(cache);
     }
     const L = this.numLayers;
-    // Scores returned to the caller are theirs to keep; in training they stay inside.
-    const scoresOut = y === undefined ? {} : { out: ws.get('scores', [n, this.numClasses], dt) };
-    const [scores, lastCache] = affineForward(h, p[`W${L}`], p[`b${L}`], scoresOut);
-    if (y === undefined) return scores;
+    const [scores, last] = affineForward(h, p[`W${L}`], p[`b${L}`], test ? {} : { out: ws.get('scores', [n, this.numClasses], dt) });
+    return { n, scores, caches, last };
+  }
 
-    const grads = gradOutputs(fn, options, p);
-    const [dataLoss, dscores] = softmaxLoss(scores, y, { dx: ws.get('dscores', [n, this.numClasses], dt) });
+  private dataLoss(pass: ForwardPass, y: Labels): [number, Tensor] {
+    return softmaxLoss(pass.scores, y, { dx: this.workspace.get('dscores', [pass.n, this.numClasses], this.dtype) });
+  }
+
+  /**
+   * Backpropagates dscores through the blocks, writing every parameter's
+   * gradient into grads, or stepping every parameter by -learningRate times
+   * its gradient (reg folded in for the weights), fused where the layer allows.
+   */
+  private backward(pass: ForwardPass, dscores: Tensor, update: { grads: Params } | { learningRate: number }): void {
+    const p = this.params;
+    const ws = this.workspace;
+    const dt = this.dtype;
+    const { n, caches } = pass;
+    const L = this.numLayers;
+    const step = 'learningRate' in update ? { learningRate: update.learningRate, reg: this.reg } : undefined;
+    const grad = (name: string) => ('grads' in update ? update.grads[name] : ws.get(`d${name}`, p[name].shape, dt));
     // The gradient reaching the output of hidden layer l is written into
     // dh{l}; the input (l = 0) needs none.
     const dhOf = (l: number) => ws.get(`dh${l}`, [n, this.hiddenDims[l - 1]], dt);
-    const dxOption = (l: number) => (l === 0 ? { dx: false as const } : { dx: dhOf(l) });
-    affineBackward(dscores, lastCache, { ...dxOption(L - 1), dw: grads[`W${L}`], db: grads[`b${L}`] });
+    const dxOf = (l: number) => (l === 0 ? false : dhOf(l));
+    if (step) affineBackwardSgd(dscores, pass.last, p[`b${L}`], { ...step, dx: dxOf(L - 1) });
+    else affineBackward(dscores, pass.last, { dx: dxOf(L - 1), dw: grad(`W${L}`), db: grad(`b${L}`) });
     for (let l = L - 1; l >= 1; l--) {
       const cache = caches[l - 1];
       const dh = dhOf(l);
-      const paramGrads = { dw: grads[`W${l}`], db: grads[`b${l}`] };
       if (cache.dropout) dropoutBackward(dh, cache.dropout, { dx: dh });
       if (cache.affineRelu) {
-        affineReluBackward(dh, cache.affineRelu, { ...dxOption(l - 1), ...paramGrads });
+        if (step) affineReluBackwardSgd(dh, cache.affineRelu, p[`b${l}`], { ...step, dx: dxOf(l - 1) });
+        else affineReluBackward(dh, cache.affineRelu, { dx: dxOf(l - 1), dw: grad(`W${l}`), db: grad(`b${l}`) });
+        continue;
+      }
+      reluBackward(dh, cache.relu as Tensor, { dx: dh });
+      const [da] = batchnormBackward(dh, cache.batchnorm as BatchnormCache, {
+        dx: ws.get(`dbn${l}`, [n, this.hiddenDims[l - 1]], dt), dw: grad(`gamma${l}`), db: grad(`beta${l}`),
+      });
+      if (step) {
+        for (const name of [`gamma${l}`, `beta${l}`]) native().sgd(p[name].data, grad(name).data, p[name].data, step.learningRate);
+        affineBackwardSgd(da, cache.affine as AffineCache, p[`b${l}`], { ...step, dx: dxOf(l - 1) });
       } else {
-        reluBackward(dh, cache.relu as Tensor, { dx: dh });
-        const [da] = batchnormBackward(dh, cache.batchnorm as BatchnormCache, {
-          dx: ws.get(`dbn${l}`, [n, this.hiddenDims[l - 1]], dt), dw: grads[`gamma${l}`], db: grads[`beta${l}`],
-        });
-        affineBackward(da, cache.affine as AffineCache, { ...dxOption(l - 1), ...paramGrads });
+        affineBackward(da, cache.affine as AffineCache, { dx: dxOf(l - 1), dw: grad(`W${l}`), db: grad(`b${l}`) });
       }
     }
-    const weights = Array.from({ length: L }, (_, i) => `W${i + 1}`);
-    return [addL2(dataLoss, this.reg, p, grads, weights), grads];
   }
 
   /** Batchnorm running statistics, runningMean1, runningVar1, ... */

@@ -39,6 +39,12 @@ export interface Model extends Checkpointable {
   loss(X: Tensor, y: Labels, options?: ModelLossOptions): [number, Params];
   /** Writes the model as a safetensors checkpoint, atomically. */
   save(file: string): void;
+  /**
+   * One plain SGD step with the update fused into the backward pass, for
+   * models that offer it (the Solver then uses it for 'sgd'); returns the
+   * loss before the step and leaves the parameters alone when it is not finite.
+   */
+  sgdStep?(X: Tensor, y: Labels, learningRate: number): number;
 }
 
 /** The gradient tensors of one loss call: the caller's (checked) or new ones. */
@@ -56,12 +62,16 @@ export function gradOutputs(fn: string, options: unknown, params: Params): Param
  */
 export function addL2(loss: number, reg: number, params: Params, grads: Params, weights: readonly string[]): number {
   if (reg === 0) return loss;
-  let penalty = 0;
-  for (const name of weights) {
-    penalty += native().sumSquares(params[name].data);
-    native().axpy(reg, params[name].data, grads[name].data);
-  }
-  return loss + 0.5 * reg * penalty;
+  for (const name of weights) native().axpy(reg, params[name].data, grads[name].data);
+  return loss + l2Penalty(reg, params, weights);
+}
+
+/** The L2 penalty 0.5 * reg * sum(W^2) of the named weights. */
+export function l2Penalty(reg: number, params: Params, weights: readonly string[]): number {
+  if (reg === 0) return 0;
+  let sum = 0;
+  for (const name of weights) sum += native().sumSquares(params[name].data);
+  return 0.5 * reg * sum;
 }
 
 /**

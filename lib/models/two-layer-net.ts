@@ -3,17 +3,19 @@
  * built from the layer functions, with W1 (D, H) and W2 (H, C) and the L2
  * penalty 0.5 * reg * (|W1|^2 + |W2|^2).
  */
-import { affineBackward, affineForward } from '../layers/affine';
+import { affineBackward, affineBackwardSgd, affineForward } from '../layers/affine';
 import { softmaxLoss } from '../layers/losses';
-import { affineReluBackward, affineReluForward } from '../layer-utils';
+import { affineReluBackward, affineReluBackwardSgd, affineReluForward } from '../layer-utils';
 import { randomStateArg, type RandomSource } from '../random';
 import { Tensor, zeros, type DType } from '../tensor';
 import {
   dtypeArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
-import { addL2, gradOutputs, inputArg, type Model, type ModelLossOptions, type Params } from './model';
+import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
 import { Workspace } from './workspace';
+
+const WEIGHTS = ['W1', 'W2'];
 
 export interface TwoLayerNetOptions {
   /** Size D of an input, flattened (default 3 * 32 * 32). */
@@ -74,22 +76,54 @@ export class TwoLayerNet implements Model {
   loss(X: Tensor, y: Labels, options?: ModelLossOptions): [number, Params];
   loss(X: Tensor, y?: Labels, options?: ModelLossOptions): Tensor | [number, Params] {
     const fn = 'TwoLayerNet.loss';
+    const pass = this.forward(fn, X, y === undefined);
+    if (y === undefined) return pass.scores;
+    const grads = gradOutputs(fn, options, this.params);
+    const [dataLoss, dscores] = this.dataLoss(pass, y);
+    const [dhidden] = affineBackward(dscores, pass.scoresCache, { dx: this.dhidden(pass), dw: grads.W2, db: grads.b2 });
+    affineReluBackward(dhidden, pass.hiddenCache, { dx: false, dw: grads.W1, db: grads.b1 });
+    return [addL2(dataLoss, this.reg, this.params, grads, WEIGHTS), grads];
+  }
+
+  /**
+   * One step of plain SGD with the update fused into the backward pass (see
+   * affineBackwardSgd): the same as loss(X, y) then sgd on every parameter,
+   * up to rounding, but no weight gradient is written and read back. When
+   * the loss is not finite the parameters are left as they were.
+   * @param X inputs, as for loss
+   * @param y labels (N,)
+   * @param learningRate step size
+   * @returns the loss before the step
+   */
+  sgdStep(X: Tensor, y: Labels, learningRate: number): number {
+    const fn = 'TwoLayerNet.sgdStep';
+    const step = { learningRate: nonNegativeNumberArg(fn, 'learningRate', learningRate), reg: this.reg };
+    const pass = this.forward(fn, X, false);
+    const [dataLoss, dscores] = this.dataLoss(pass, y);
+    const loss = dataLoss + l2Penalty(this.reg, this.params, WEIGHTS);
+    if (!Number.isFinite(loss)) return loss;
+    const dhidden = affineBackwardSgd(dscores, pass.scoresCache, this.params.b2, { ...step, dx: this.dhidden(pass) }) as Tensor;
+    affineReluBackwardSgd(dhidden, pass.hiddenCache, this.params.b1, { ...step, dx: false });
+    return loss;
+  }
+
+  /** The forward pass; scores stay inside in training, and are the caller's in a test pass. */
+  private forward(fn: string, X: Tensor, test: boolean) {
     const x = inputArg(fn, X, this.inputDim, this.dtype);
     const p = this.params;
     const ws = this.workspace;
     const n = x.shape[0];
     const [hidden, hiddenCache] = affineReluForward(x, p.W1, p.b1, { out: ws.get('hidden', [n, this.hiddenDims], this.dtype) });
-    // Scores returned to the caller are theirs to keep; in training they stay inside.
-    const scoresOut = y === undefined ? {} : { out: ws.get('scores', [n, this.numClasses], this.dtype) };
-    const [scores, scoresCache] = affineForward(hidden, p.W2, p.b2, scoresOut);
-    if (y === undefined) return scores;
-    const grads = gradOutputs(fn, options, p);
-    const [dataLoss, dscores] = softmaxLoss(scores, y, { dx: ws.get('dscores', [n, this.numClasses], this.dtype) });
-    const [dhidden] = affineBackward(dscores, scoresCache, {
-      dx: ws.get('dhidden', [n, this.hiddenDims], this.dtype), dw: grads.W2, db: grads.b2,
-    });
-    affineReluBackward(dhidden, hiddenCache, { dx: false, dw: grads.W1, db: grads.b1 });
-    return [addL2(dataLoss, this.reg, p, grads, ['W1', 'W2']), grads];
+    const [scores, scoresCache] = affineForward(hidden, p.W2, p.b2, test ? {} : { out: ws.get('scores', [n, this.numClasses], this.dtype) });
+    return { n, scores, hiddenCache, scoresCache };
+  }
+
+  private dataLoss(pass: { n: number; scores: Tensor }, y: Labels): [number, Tensor] {
+    return softmaxLoss(pass.scores, y, { dx: this.workspace.get('dscores', [pass.n, this.numClasses], this.dtype) });
+  }
+
+  private dhidden(pass: { n: number }): Tensor {
+    return this.workspace.get('dhidden', [pass.n, this.hiddenDims], this.dtype);
   }
 
   buffers(): Params {
