@@ -7,11 +7,20 @@
 
 namespace nndl {
 
-// sum of x^2, accumulated in double.
+// sum of x^2, accumulated in double. Eight partial sums, because one would
+// chain every addition on the last (4 cycles each, no vectorizing without
+// reassociation).
 template <typename T>
 double sum_squares(const T* x, size_t n) {
+  constexpr size_t kLanes = 8;
+  double part[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t k = 0; k < kLanes; ++k) part[k] += static_cast<double>(x[i + k]) * x[i + k];
+  }
   double s = 0;
-  for (size_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+  for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+  for (size_t k = 0; k < kLanes; ++k) s += part[k];
   return s;
 }
 
