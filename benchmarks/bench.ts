@@ -51,7 +51,7 @@ function environment(label: string, env: Record<string, string>, runners: Runner
   for (let round = 1; round <= rounds; round++) {
     for (const w of TRAINING) {
       for (const runner of runners) {
-        if (errors[w]?.[runner.name]) continue;
+        if (errors[w]?.[runner.name] || (runner.only && !runner.only.includes(w))) continue;
         const r = runOnce(runner, w, env);
         if (failed(r)) {
           (errors[w] ??= {})[runner.name] = r.error;
@@ -68,6 +68,7 @@ function environment(label: string, env: Record<string, string>, runners: Runner
   for (const w of TRAINING) {
     const cells: Record<string, RunCell> = {};
     for (const runner of runners) {
+      if (runner.only && !runner.only.includes(w)) continue;
       const rs = runs[w]?.[runner.name];
       if (!rs) {
         cells[runner.name] = { error: errors[w]?.[runner.name] ?? 'no run' };
@@ -76,6 +77,7 @@ function environment(label: string, env: Record<string, string>, runners: Runner
       cells[runner.name] = {
         seconds: figure(rs.map((r) => r.seconds as number)),
         ...(rs[0].gemmSeconds === undefined ? {} : { gemmSeconds: figure(rs.map((r) => r.gemmSeconds as number)) }),
+        ...(rs[0].ratios === undefined ? {} : { gemmRatio: figure(rs.flatMap((r) => r.ratios as number[])) }),
         iterations: rs[0].iterations as number,
         maxRssMiB: Math.max(...rs.map((r) => r.maxRssMiB ?? 0)),
         ...(rs[0].dtype ? { dtype: rs[0].dtype as string } : {}),
@@ -86,7 +88,7 @@ function environment(label: string, env: Record<string, string>, runners: Runner
     workloads[w] = cells;
   }
   const kernels: EnvironmentResult['kernels'] = {};
-  for (const runner of runners) {
+  for (const runner of runners.filter((r) => !r.only || r.only.includes('W4'))) {
     const r = runOnce(runner, 'W4', env);
     kernels[runner.name] = failed(r) ? { error: r.error } : (r.kernels as NonNullable<RunnerResult['kernels']>);
     log(`[${label}] W4 ${runner.name}: ${failed(r) ? r.error : 'done'}`);

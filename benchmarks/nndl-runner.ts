@@ -3,7 +3,10 @@
  * with the gemm ceiling of the same run timed in the same process; prints
  * one JSON line (see workloads.ts).
  *
- *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4
+ *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4 [--bytes]
+ *
+ * --bytes trains W2 and W3 from uint8 pixels (ByteImages) instead of arrays
+ * of the workload's dtype.
  */
 import {
   FullyConnectedNet, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
@@ -13,7 +16,10 @@ import { native } from '../lib/native';
 import { NumpyRandomState } from '../lib/random';
 import { forwardGemms, secondsOf, stepGemms } from './ceiling';
 import { measureAll } from './harness';
-import { INPUT_DIM, SPEC, emit, workloadData, type RunnerResult, type SolverWorkload, type StandaloneWorkload } from './workloads';
+import { INPUT_DIM, SPEC, cifarBytes, emit, workloadData, type RunnerResult, type SolverWorkload, type StandaloneWorkload } from './workloads';
+
+/** Epochs of W2/W3 per process, each paired with its ceiling. */
+const EPOCHS = 3;
 
 function standalone(w: StandaloneWorkload): RunnerResult {
   const { train, val } = workloadData(w.dtype);
@@ -32,22 +38,43 @@ function standalone(w: StandaloneWorkload): RunnerResult {
   return { peer: 'nndl', seconds, iterations: w.iterations, gemmSeconds };
 }
 
-function solver(w: SolverWorkload): RunnerResult {
-  const { train, val } = workloadData(w.dtype);
+/**
+ * Solver epochs, each followed by the gemm calls it needed timed alone, so
+ * every epoch has its ceiling measured right beside it (this machine's speed
+ * drifts by half within minutes); from bytes, the pixels stay uint8 and each
+ * minibatch is converted as it is gathered.
+ */
+function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
+  const { train, val } = bytes
+    ? { train: cifarBytes(SPEC.data.train), val: cifarBytes(SPEC.data.val) }
+    : workloadData(w.dtype);
   const model: Model =
     w.model === 'two-layer'
       ? new TwoLayerNet({ hiddenDims: w.hidden[0], weightScale: w.weightScale, dtype: w.dtype, rng: 0 })
       : new FullyConnectedNet(w.hidden, { weightScale: w.weightScale, dtype: w.dtype, rng: 0 });
-  // Training time only: the checks after the first and the last iteration are left out.
-  let seconds = 0;
-  const s = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
-    updateRule: 'sgd', optimConfig: { learningRate: w.learningRate }, batchSize: w.batch, numEpochs: 1,
-    verbose: false, rng: 1, onEpoch: (e) => { seconds += e.seconds; },
-  });
-  s.train();
   const iterations = Math.floor(SPEC.data.train / w.batch);
-  const gemmSeconds = secondsOf(stepGemms([INPUT_DIM, ...w.hidden, SPEC.data.classes], w.batch, w.dtype), iterations);
-  return { peer: 'nndl', seconds, iterations, iterationsPerEpoch: iterations, gemmSeconds };
+  const gemms = stepGemms([INPUT_DIM, ...w.hidden, SPEC.data.classes], w.batch, w.dtype);
+  const epochs: number[] = [];
+  const ceilings: number[] = [];
+  // Training time only: an epoch's seconds are those since the previous check
+  // (the first epoch's include its first iteration, checked on its own).
+  let pending = 0;
+  new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+    updateRule: 'sgd', optimConfig: { learningRate: w.learningRate }, batchSize: w.batch, numEpochs: EPOCHS,
+    numTrainSamples: 200, numValSamples: 200, verbose: false, rng: 1,
+    onEpoch: (e) => {
+      pending += e.seconds;
+      if (e.epoch === 0) return;
+      epochs.push(pending);
+      pending = 0;
+      ceilings.push(secondsOf(gemms, iterations));
+    },
+  }).train();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    peer: bytes ? 'nndl-u8' : 'nndl', seconds: median(epochs), iterations, iterationsPerEpoch: iterations,
+    gemmSeconds: median(ceilings), epochs, ceilings, ratios: epochs.map((e, i) => e / ceilings[i]),
+  };
 }
 
 function kernels(): RunnerResult {
@@ -94,7 +121,7 @@ function main(): void {
     result = kernels();
   } else if (name === 'W1' || name === 'W2' || name === 'W3') {
     const w = SPEC.workloads[name];
-    result = w.kind === 'standalone' ? standalone(w) : solver(w);
+    result = w.kind === 'standalone' ? standalone(w) : solver(w, process.argv[3] === '--bytes');
   } else {
     throw new Error(`nndl-runner: expected W1, W2, W3 or W4 but received ${name}`);
   }

@@ -16,6 +16,8 @@ export interface Runner {
   note: string;
   /** Whether OpenBLAS does its linear algebra (then OPENBLAS_CORETYPE applies to it). */
   openblas: boolean;
+  /** The workloads it runs, when not all. */
+  only?: WorkloadName[];
   command(workload: WorkloadName): { file: string; args: string[]; env?: Record<string, string>; cwd?: string };
 }
 
@@ -50,6 +52,11 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
     {
       name: 'nndl', note: 'this library, OpenBLAS threads as configured', openblas: true,
       command: (w) => ({ file: process.execPath, args: [path.join(ROOT, 'dist', 'benchmarks', 'nndl-runner.js'), w] }),
+    },
+    {
+      name: 'nndl-u8', note: 'nndl training from the uint8 pixels, converted per minibatch as the Solver gathers it (ByteImages)',
+      openblas: true, only: ['W2', 'W3'],
+      command: (w) => ({ file: process.execPath, args: [path.join(ROOT, 'dist', 'benchmarks', 'nndl-runner.js'), w, '--bytes'] }),
     },
   ];
   const pythons = [...new Set([process.env.NNDL_BENCH_PYTHON ?? 'python3', 'python3', '/usr/bin/python3'])];

@@ -7,6 +7,7 @@ import { randomFillSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { ByteImages } from '../lib/solver';
 import { empty, type DType, type Tensor } from '../lib/tensor';
 
 export interface StandaloneWorkload {
@@ -57,6 +58,16 @@ export function cifarShaped(n: number, dtype: DType): Split {
   for (let i = 0; i < bytes.length; i++) X.data[i] = bytes[i] - 127.5;
   const labels = randomFillSync(new Uint8Array(n));
   return { X, y: Int32Array.from(labels, (v) => v % SPEC.data.classes) };
+}
+
+/** The same as cifarShaped, kept as bytes with their mean for the Solver to convert per minibatch. */
+export function cifarBytes(n: number): { X: ByteImages; y: Int32Array } {
+  const data = randomFillSync(new Uint8Array(n * INPUT_DIM));
+  const labels = randomFillSync(new Uint8Array(n));
+  return {
+    X: { data, shape: [n, ...SPEC.data.shape], mean: new Float64Array(INPUT_DIM).fill(127.5) },
+    y: Int32Array.from(labels, (v) => v % SPEC.data.classes),
+  };
 }
 
 /** One workload's train and validation splits. */
