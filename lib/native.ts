@@ -73,6 +73,7 @@ export interface NativeBinding {
   sumSquares(x: FloatArray): number;
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   columnSums(a: FloatArray, out: FloatArray, n: number, m: number): void;
+  subtractRowVector(a: FloatArray, v: Float64Array, n: number, m: number): void;
   gatherRows(src: FloatArray, idx: Int32Array, dst: FloatArray, rowLen: number): void;
   gatherByteRows(src: Uint8Array, idx: Int32Array, mean: Float64Array | null, dst: FloatArray, rowLen: number): void;
   pixelMean(src: Uint8Array, first: number, count: number, channels: number, plane: number, hwc: boolean, mean: Float64Array): void;

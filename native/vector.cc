@@ -1,5 +1,7 @@
 #include "vector.h"
 
+#include <type_traits>
+
 #include "args.h"
 #include "bindings.h"
 #include "blas.h"
@@ -47,12 +49,27 @@ Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// subtractRowVector(a, v, n, m): a (n, m) -= v (m, float64) on every row, in place.
+Napi::Value SubtractRowVector(const Napi::CallbackInfo& info) {
+  Args args(info, "subtractRowVector", 4);
+  const size_t n = args.Dim(2, "n"), m = args.Dim(3, "m");
+  const auto v = args.Array<double>(1, "v", m);
+  args.Dispatch(0, "a", [&](auto zero) {
+    using T = decltype(zero);
+    const auto a = args.Array<T>(0, "a", n * m);
+    if constexpr (std::is_same_v<T, double>) args.Disjoint<double>({{"a", a}}, {{"v", v}});
+    subtract_row_vector(a.data, static_cast<const double*>(v.data), n, m);
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterVector(Napi::Env env, Napi::Object exports) {
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
   exports.Set("axpy", Napi::Function::New(env, Axpy, "axpy"));
   exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
+  exports.Set("subtractRowVector", Napi::Function::New(env, SubtractRowVector, "subtractRowVector"));
 }
 
 }  // namespace nndl

@@ -41,4 +41,14 @@ void column_sums(const T* a, T* db, int n, int m) {
   }
 }
 
+// a (n, m) minus the row vector v (m) from every row, computed in double and
+// rounded once: the same values as converting after the subtraction.
+template <typename T>
+void subtract_row_vector(T* a, const double* v, size_t n, size_t m) {
+  for (size_t i = 0; i < n; ++i) {
+    T* row = a + i * m;
+    for (size_t j = 0; j < m; ++j) row[j] = static_cast<T>(static_cast<double>(row[j]) - v[j]);
+  }
+}
+
 }  // namespace nndl

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { getCifar10Data, getCifar10Pixels, loadCifar10, type Cifar10 } from '../lib/data/cifar10';
+import { getCifar10Data, getCifar10Pixels, loadCifar10, type Cifar10, type Cifar10Data } from '../lib/data/cifar10';
 import {
   binaryRecords, fixtureSet, packRelease, pythonBatch, writeRelease, type FixtureSet, type Layout,
 } from './cifar-fixtures';
@@ -109,6 +109,44 @@ describe('getCifar10Data', () => {
     expect(p.XVal.data[3 * 3072 + 7] - p.meanImage![7]).toBe(f.XVal.data[3 * 3072 + 7]);
     expect(p.XVal.mean).toBe(p.meanImage);
     expect(Array.from(p.yTest)).toEqual(Array.from(f.yTest));
+  });
+
+  /** Every array and label of two splits, equal bit for bit. */
+  function expectSameSplit(a: Cifar10Data, b: Cifar10Data): void {
+    for (const k of ['XTrain', 'XVal', 'XTest'] as const) {
+      expect(a[k].shape).toEqual(b[k].shape);
+      expect(a[k].dtype).toBe(b[k].dtype);
+      expect(Buffer.compare(Buffer.from(a[k].data.buffer, a[k].data.byteOffset, a[k].data.byteLength),
+        Buffer.from(b[k].data.buffer, b[k].data.byteOffset, b[k].data.byteLength))).toBe(0);
+    }
+    for (const k of ['yTrain', 'yVal', 'yTest'] as const) expect(Array.from(a[k])).toEqual(Array.from(b[k]));
+    expect(a.meanImage === null ? null : Array.from(a.meanImage.data)).toEqual(b.meanImage === null ? null : Array.from(b.meanImage.data));
+    expect(a.classNames).toEqual(b.classNames);
+  }
+
+  test.each([
+    ['bin', 'nchw', 'float32', true],
+    ['bin', 'rows', 'float64', true],
+    ['bin', 'nchw', 'float64', false],
+    ['py4', 'rows', 'float32', true],
+  ] as const)('streamed from a %s archive (%s, %s, mean %s): bit for bit the split of the loaded bytes', async (format, layout, dtype, subtractMean) => {
+    const dir = fresh(`stream-${format}-${layout}-${dtype}`);
+    const release = writeRelease(dir, set, format);
+    // Listed in reverse, so later batches arrive before the first.
+    const names = fs.readdirSync(release).sort().reverse();
+    const { create } = await import('tar');
+    const archive = path.join(dir, 'reversed.tar.gz');
+    await create({ gzip: true, file: archive, cwd: dir, portable: true }, names.map((n) => `${path.basename(release)}/${n}`));
+    const options = { numTraining: 70, numValidation: 20, numTest: 12, layout, dtype, subtractMean } as const;
+    const loaded = await loadCifar10(archive);
+    expectSameSplit(await getCifar10Data({ source: archive, ...options }), await getCifar10Data({ data: loaded, ...options }));
+  });
+
+  test('binary batches of different sizes are loaded as bytes first, to the same split', async () => {
+    const uneven = fixtureSet(9, [30, 25, 30, 20, 30], 12);
+    const release = writeRelease(fresh('uneven'), uneven, 'bin');
+    const options = { numTraining: 100, numValidation: 30, numTest: 12 };
+    expectSameSplit(await getCifar10Data({ source: release, ...options }), await getCifar10Data({ data: await loadCifar10(release), ...options }));
   });
 
   test('sizes beyond the data are refused', async () => {

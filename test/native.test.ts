@@ -145,6 +145,7 @@ describe('the addon checks its arguments again', () => {
       sumSquares: () => [f64(4)],
       axpy: () => [0.5, f64(4), f64(4)],
       columnSums: () => [f64(6), f64(3), 2, 3],
+      subtractRowVector: () => [f64(6), f64(3), 2, 3],
       gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
       gatherByteRows: () => [new Uint8Array(6), new Int32Array([1, 0, 1]), f64(3), f32(9), 3],
       blasInfo: () => [],

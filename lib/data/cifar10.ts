@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Parser, type ReadEntry } from 'tar';
 
 import { native } from '../native';
-import { Tensor, empty, sharedZeros, type DType } from '../tensor';
+import { Tensor, empty, sharedZeros, type DType, type FloatArray } from '../tensor';
 import {
   booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, objectArg, positiveIntegerArg,
 } from '../validate';
@@ -59,24 +59,49 @@ function batchNames(format: Format): { train: string[]; test: string; meta: stri
 }
 
 /**
- * One split's images and labels, filled batch by batch in file order. Room is
- * planned from the first batch (every batch of a split has the same size in
- * the releases), so the real data set is written in place with no copy.
+ * One split's labels, and its images wherever the subclass keeps them, filled
+ * batch by batch. Room is planned from the first batch (every batch of a split
+ * has the same size in the releases), so the real data set is written in
+ * place with no copy.
  */
-class Split {
-  pixels = new Uint8Array(0);
+abstract class Split {
   labels = new Uint8Array(0);
   count = 0;
 
   reserve(records: number): void {
     if (this.count + records <= this.labels.length) return;
     const capacity = Math.max(this.count + records, Math.ceil(this.labels.length * 1.5));
-    const pixels = new Uint8Array(capacity * IMAGE_BYTES);
-    pixels.set(this.pixels.subarray(0, this.count * IMAGE_BYTES));
+    this.grow(capacity);
     const labels = new Uint8Array(capacity);
     labels.set(this.labels.subarray(0, this.count));
-    this.pixels = pixels;
     this.labels = labels;
+  }
+
+  protected abstract grow(capacity: number): void;
+
+  /** Bytes [from, from + bytes.length) of image `index`; an image's pieces arrive in order. */
+  abstract writePixels(index: number, from: number, bytes: Uint8Array): void;
+
+  /** Whole images index, index + 1, ... (3,072 bytes each). */
+  abstract writeImages(index: number, bytes: Uint8Array): void;
+}
+
+/** Images kept as bytes, (N, 3, 32, 32), in one array. */
+class ByteSplit extends Split {
+  pixels = new Uint8Array(0);
+
+  protected grow(capacity: number): void {
+    const pixels = new Uint8Array(capacity * IMAGE_BYTES);
+    pixels.set(this.pixels.subarray(0, this.count * IMAGE_BYTES));
+    this.pixels = pixels;
+  }
+
+  writePixels(index: number, from: number, bytes: Uint8Array): void {
+    this.pixels.set(bytes, index * IMAGE_BYTES + from);
+  }
+
+  writeImages(index: number, bytes: Uint8Array): void {
+    this.pixels.set(bytes, index * IMAGE_BYTES);
   }
 
   result(): { X: PixelArray; y: Uint8Array } {
@@ -84,6 +109,44 @@ class Split {
       X: { data: this.pixels.subarray(0, this.count * IMAGE_BYTES), shape: [this.count, 3, 32, 32] },
       y: this.labels.subarray(0, this.count),
     };
+  }
+}
+
+/** Where image `index` of a split goes: a row of a float array, or nowhere (not kept). */
+type Route = (index: number) => { dst: FloatArray; row: number } | null;
+
+/**
+ * Images converted to floats as they arrive, each straight into its row of
+ * the returned arrays (or dropped when no split keeps it): the bytes of the
+ * whole set never exist at once.
+ */
+class FloatSplit extends Split {
+  private readonly record = new Uint8Array(IMAGE_BYTES);
+
+  constructor(private readonly route: Route, private readonly hwc: boolean) {
+    super();
+  }
+
+  protected grow(): void {}
+
+  writePixels(index: number, from: number, bytes: Uint8Array): void {
+    if (from === 0 && bytes.length === IMAGE_BYTES) {
+      this.convert(index, bytes, 0);
+      return;
+    }
+    this.record.set(bytes, from);
+    if (from + bytes.length === IMAGE_BYTES) this.convert(index, this.record, 0);
+  }
+
+  writeImages(index: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length / IMAGE_BYTES; i++) this.convert(index + i, bytes, i);
+  }
+
+  private convert(index: number, src: Uint8Array, image: number): void {
+    const place = this.route(index);
+    if (place === null) return;
+    const row = place.dst.subarray(place.row * IMAGE_BYTES, (place.row + 1) * IMAGE_BYTES);
+    native().pixelsToFloat(src, image, 1, 3, 1024, this.hwc, null, row);
   }
 }
 
@@ -103,9 +166,10 @@ class RecordWriter {
   private offset = 0;
   private readonly first: number;
 
-  constructor(private readonly split: Split, private readonly file: string, private readonly records: number) {
+  /** first: the split index of the file's first record (by default, after those written so far). */
+  constructor(private readonly split: Split, private readonly file: string, private readonly records: number, first?: number) {
     split.reserve(records);
-    this.first = split.count;
+    this.first = first ?? split.count;
   }
 
   write(chunk: Uint8Array): void {
@@ -123,7 +187,7 @@ class RecordWriter {
         continue;
       }
       const n = Math.min(RECORD_BYTES - within, chunk.length - i);
-      this.split.pixels.set(chunk.subarray(i, i + n), index * IMAGE_BYTES + within - 1);
+      this.split.writePixels(index, within - 1, chunk.subarray(i, i + n));
       i += n;
       this.offset += n;
     }
@@ -164,7 +228,7 @@ function appendPythonBatch(split: Split, file: string, bytes: Buffer): void {
     throw new Error(`${file}: 'labels' is not a list of ${n} labels, one per image`);
   }
   split.reserve(n);
-  split.pixels.set(data.data, split.count * IMAGE_BYTES);
+  split.writeImages(split.count, data.data);
   labels.forEach((label, i) => {
     checkLabel(file, i, label);
     split.labels[split.count + i] = label as number;
@@ -181,22 +245,28 @@ function parseClassNames(format: Format, file: string, bytes: Buffer): string[] 
   return names.map((n) => (Buffer.isBuffer(n) ? n.toString('latin1') : String(n)));
 }
 
+/** Binary batches of different sizes, which a placement by batch index cannot lay out. */
+class UnequalBatches extends Error {}
+
 /**
  * Receives the files of one release in any order and files each batch in
  * its split, in batch order: a batch that arrives early is kept whole until
- * the ones before it are in.
+ * the ones before it are in. With placeByIndex (binary batches of equal
+ * size), an early batch goes straight to its place instead.
  */
-class Assembler {
-  readonly train = new Split();
-  readonly test = new Split();
+class Assembler<S extends Split> {
   classNames: string[] = [...CIFAR10_CLASSES];
   private nextTrain = 0;
   private readonly parked = new Map<number, { file: string; bytes: Buffer }>();
+  private readonly placed = new Set<number>();
+  private perBatch: number | undefined;
   private testSeen = false;
+  private readonly placeByIndex: boolean;
   readonly names: ReturnType<typeof batchNames>;
 
-  constructor(readonly format: Format, private readonly where: string) {
+  constructor(readonly format: Format, private readonly where: string, readonly train: S, readonly test: S, placeByIndex: boolean) {
     this.names = batchNames(format);
+    this.placeByIndex = placeByIndex && format === 'bin';
   }
 
   /** What to do with a file of this base name: a writer for its bytes, or null to skip it. */
@@ -212,6 +282,7 @@ class Assembler {
       });
     }
     if (trainIndex < 0) return null;
+    if (this.placeByIndex) return this.placedSink(trainIndex, display, size);
     if (trainIndex === this.nextTrain) {
       return this.sink(this.train, display, size, (bytes) => appendPythonBatch(this.train, display, bytes), () => this.advance());
     }
@@ -227,14 +298,16 @@ class Assembler {
       });
     }
     if (split === this.train && split.count === 0) split.reserve(recordCount(file, size) * TRAIN_BATCHES);
-    const writer = new RecordWriter(split, file, recordCount(file, size));
-    return {
-      write: (chunk: Uint8Array) => writer.write(chunk),
-      end: () => {
-        writer.end();
-        done();
-      },
-    };
+    return writerSink(new RecordWriter(split, file, recordCount(file, size)), done);
+  }
+
+  /** Training batch k of `records` records at records k to k + records - 1. */
+  private placedSink(k: number, file: string, size: number) {
+    const records = recordCount(file, size);
+    this.perBatch ??= records;
+    if (records !== this.perBatch) throw new UnequalBatches(`${file}: ${records} records, but an earlier batch has ${this.perBatch}`);
+    if (this.placed.size === 0 && this.train.count === 0) this.train.reserve(records * TRAIN_BATCHES);
+    return writerSink(new RecordWriter(this.train, file, records, k * records), () => this.placed.add(k));
   }
 
   private advance(): void {
@@ -247,16 +320,42 @@ class Assembler {
     sink?.end();
   }
 
-  finish(): Cifar10 {
-    const missing = [...this.names.train.slice(this.nextTrain, this.nextTrain + 1), ...(this.testSeen ? [] : [this.names.test])];
+  /** Checks that every batch arrived and that the class names are ten. */
+  finish(): this {
+    const missingTrain = this.placeByIndex
+      ? this.names.train.filter((_, k) => !this.placed.has(k)).slice(0, 1)
+      : this.names.train.slice(this.nextTrain, this.nextTrain + 1);
+    const missing = [...missingTrain, ...(this.testSeen ? [] : [this.names.test])];
     if (missing.length > 0) throw new Error(`${this.where}: missing ${missing.join(', ')}`);
     if (this.classNames.length !== 10) {
       throw new Error(`${this.where}: ${this.names.meta} names ${this.classNames.length} classes, expected 10`);
     }
-    const train = this.train.result();
-    const test = this.test.result();
-    return { XTrain: train.X, yTrain: train.y, XTest: test.X, yTest: test.y, classNames: this.classNames };
+    return this;
   }
+}
+
+function writerSink(writer: RecordWriter, done: () => void) {
+  return {
+    write: (chunk: Uint8Array) => writer.write(chunk),
+    end: () => {
+      writer.end();
+      done();
+    },
+  };
+}
+
+/** Makes the assembler of a release once its format is known. */
+type AssemblerFactory<S extends Split> = (format: Format, where: string) => Assembler<S>;
+
+/** Bytes kept as they are: what loadCifar10 returns. */
+function byteAssembler(placeByIndex: boolean): AssemblerFactory<ByteSplit> {
+  return (format, where) => new Assembler(format, where, new ByteSplit(), new ByteSplit(), placeByIndex);
+}
+
+function release(a: Assembler<ByteSplit>): Cifar10 {
+  const train = a.train.result();
+  const test = a.test.result();
+  return { XTrain: train.X, yTrain: train.y, XTest: test.X, yTest: test.y, classNames: a.classNames };
 }
 
 /** A writer that gathers a whole file (of known size) and hands it over at the end. */
@@ -277,8 +376,8 @@ function collect(size: number, done: (bytes: Buffer) => void) {
 }
 
 /** Reads a batches directory file by file. */
-async function readDirectory(dir: string, format: Format): Promise<Cifar10> {
-  const assembler = new Assembler(format, dir);
+async function readDirectory<S extends Split>(dir: string, format: Format, make: AssemblerFactory<S>): Promise<Assembler<S>> {
+  const assembler = make(format, dir);
   const { train, test, meta } = assembler.names;
   for (const name of [...train, test, meta]) {
     const file = path.join(dir, name);
@@ -295,8 +394,8 @@ async function readDirectory(dir: string, format: Format): Promise<Cifar10> {
 }
 
 /** Streams a .tar.gz release, filing each batch as it is decompressed. */
-async function readArchive(file: string): Promise<Cifar10> {
-  let assembler: Assembler | undefined;
+async function readArchive<S extends Split>(file: string, make: AssemblerFactory<S>): Promise<Assembler<S>> {
+  let assembler: Assembler<S> | undefined;
   let failure: Error | undefined;
   const parser = new Parser({
     strict: true,
@@ -308,8 +407,8 @@ async function readArchive(file: string): Promise<Cifar10> {
         entry.resume();
         return;
       }
-      assembler ??= new Assembler(format, file);
-      let sink: ReturnType<Assembler['open']> = null;
+      assembler ??= make(format, file);
+      let sink: ReturnType<Assembler<S>['open']> = null;
       try {
         if (assembler.format !== format) throw new Error(`${file}: holds both cifar-10-batches-bin and cifar-10-batches-py`);
         sink = assembler.open(parts[parts.length - 1], `${file}:${entry.path}`, entry.size);
@@ -376,11 +475,22 @@ export interface LoadOptions {
  *   `'cifar10'` for the download cache (NNDL_HOME or ~/.cache/nndl)
  */
 export async function loadCifar10(source: string, options: LoadOptions = {}): Promise<Cifar10> {
-  const fn = 'loadCifar10';
+  // Binary batches go straight to their place, however the archive orders
+  // them; batches of different sizes are read again, in order.
+  try {
+    return release(await readSource('loadCifar10', source, options, byteAssembler(true)));
+  } catch (e) {
+    if (!(e instanceof UnequalBatches)) throw e;
+    return release(await readSource('loadCifar10', source, options, byteAssembler(false)));
+  }
+}
+
+/** Reads a release from a path or the cache into the assembler the factory makes. */
+async function readSource<S extends Split>(fn: string, source: unknown, options: LoadOptions, make: AssemblerFactory<S>): Promise<Assembler<S>> {
   if (typeof source !== 'string' || source === '') throw invalidType(fn, 'source', 'a path or the name "cifar10"', source);
   if (source === 'cifar10' && !fs.existsSync(source)) {
     const { onProgress, url, md5 } = options;
-    return readArchive(await cachedCifar10Archive({ onProgress, url, md5 }));
+    return readArchive(await cachedCifar10Archive({ onProgress, url, md5 }), make);
   }
   if (!fs.existsSync(source)) throw new Error(`${fn}: ${source} does not exist`);
   if (fs.statSync(source).isDirectory()) {
@@ -388,9 +498,9 @@ export async function loadCifar10(source: string, options: LoadOptions = {}): Pr
     if (!found) {
       throw new Error(`${fn}: ${source} holds neither cifar-10-batches-py/ nor cifar-10-batches-bin/ nor their batch files`);
     }
-    return readDirectory(found.dir, found.format);
+    return readDirectory(found.dir, found.format, make);
   }
-  return readArchive(source);
+  return readArchive(source, make);
 }
 
 export interface Cifar10DataOptions {
@@ -431,29 +541,86 @@ export interface Cifar10Data {
   classNames: string[];
 }
 
+/** The sizes of the splits and whether to subtract the mean, checked. */
+function splitCounts(fn: string, o: Record<string, unknown>) {
+  return {
+    numTraining: positiveIntegerArg(fn, 'options.numTraining', o.numTraining ?? 49000),
+    numValidation: nonNegativeIntegerArg(fn, 'options.numValidation', o.numValidation ?? 1000),
+    numTest: nonNegativeIntegerArg(fn, 'options.numTest', o.numTest ?? 1000),
+    subtractMean: booleanArg(fn, 'options.subtractMean', o.subtractMean ?? true),
+  };
+}
+
+/** The splits must fit in the images the release holds. */
+function checkCounts(fn: string, counts: ReturnType<typeof splitCounts>, trainImages: number, testImages: number): void {
+  const { numTraining, numValidation, numTest } = counts;
+  if (numTraining + numValidation > trainImages) {
+    throw new RangeError(`${fn}: numTraining + numValidation is ${numTraining + numValidation} but the training set has ${trainImages} images`);
+  }
+  if (numTest > testImages) throw new RangeError(`${fn}: numTest is ${numTest} but the test set has ${testImages} images`);
+}
+
 /** The options every split takes, checked against the data (loaded here unless given). */
 async function splitArgs(fn: string, o: Record<string, unknown>) {
-  const numTraining = positiveIntegerArg(fn, 'options.numTraining', o.numTraining ?? 49000);
-  const numValidation = nonNegativeIntegerArg(fn, 'options.numValidation', o.numValidation ?? 1000);
-  const numTest = nonNegativeIntegerArg(fn, 'options.numTest', o.numTest ?? 1000);
-  const subtractMean = booleanArg(fn, 'options.subtractMean', o.subtractMean ?? true);
+  const counts = splitCounts(fn, o);
   const data = (o.data as Cifar10 | undefined) ??
     (await loadCifar10((o.source as string | undefined) ?? 'cifar10', { onProgress: o.onProgress as LoadOptions['onProgress'] }));
-  const nTrain = data.XTrain.shape[0];
-  if (numTraining + numValidation > nTrain) {
-    throw new RangeError(`${fn}: numTraining + numValidation is ${numTraining + numValidation} but the training set has ${nTrain} images`);
+  checkCounts(fn, counts, data.XTrain.shape[0], data.XTest.shape[0]);
+  return { data, ...counts };
+}
+
+/**
+ * getCifar10Data straight from the files: every image converted into its row
+ * of the returned arrays as it is decompressed, so the bytes of the whole set
+ * never exist at once (the peak is the returned arrays, plus one pickled
+ * batch for the Python release). Undefined when binary batches differ in size
+ * and cannot be placed before they are all in: then the bytes are loaded first.
+ */
+async function streamCifar10Data(fn: string, o: Record<string, unknown>, dtype: DType, hwc: boolean, shared: boolean): Promise<Cifar10Data | undefined> {
+  const counts = splitCounts(fn, o);
+  const { numTraining, numValidation, numTest } = counts;
+  const alloc = (count: number) => {
+    const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
+    return shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
+  };
+  const [XTrain, XVal, XTest] = [alloc(numTraining), alloc(numValidation), alloc(numTest)];
+  const trainRoute: Route = (i) =>
+    i < numTraining ? { dst: XTrain.data, row: i } : i < numTraining + numValidation ? { dst: XVal.data, row: i - numTraining } : null;
+  const testRoute: Route = (i) => (i < numTest ? { dst: XTest.data, row: i } : null);
+  let release: Assembler<FloatSplit>;
+  try {
+    release = await readSource(fn, o.source ?? 'cifar10', { onProgress: o.onProgress as LoadOptions['onProgress'] }, (format, where) =>
+      new Assembler(format, where, new FloatSplit(trainRoute, hwc), new FloatSplit(testRoute, hwc), true));
+  } catch (e) {
+    if (e instanceof UnequalBatches) return undefined;
+    throw e;
   }
-  if (numTest > data.XTest.shape[0]) {
-    throw new RangeError(`${fn}: numTest is ${numTest} but the test set has ${data.XTest.shape[0]} images`);
+  checkCounts(fn, counts, release.train.count, release.test.count);
+  let mean: Float64Array | null = null;
+  if (counts.subtractMean) {
+    // Sums of whole pixel values are exact in either dtype (below 2^24), so
+    // this is the mean pixelMean takes from the bytes.
+    const sums = empty([IMAGE_BYTES], dtype);
+    native().columnSums(XTrain.data, sums.data, numTraining, IMAGE_BYTES);
+    mean = Float64Array.from(sums.data, (sum) => sum / numTraining);
+    for (const X of [XTrain, XVal, XTest]) if (X.shape[0] > 0) native().subtractRowVector(X.data, mean, X.shape[0], IMAGE_BYTES);
   }
-  return { data, numTraining, numValidation, numTest, subtractMean };
+  const labels = (y: Uint8Array, first: number, count: number) => Int32Array.from(y.subarray(first, first + count));
+  return {
+    XTrain, yTrain: labels(release.train.labels, 0, numTraining),
+    XVal, yVal: labels(release.train.labels, numTraining, numValidation),
+    XTest, yTest: labels(release.test.labels, 0, numTest),
+    meanImage: mean ? new Tensor(mean, hwc ? [IMAGE_BYTES] : [...IMAGE_SHAPE]) : null,
+    classNames: release.classNames,
+  };
 }
 
 /**
  * The reference's get_CIFAR10_data: training rows [0, numTraining), validation
  * rows [numTraining, numTraining + numValidation) of the training set, the
- * first numTest test rows; the training part's mean image subtracted. Bytes
- * are converted straight into the returned arrays, no intermediate copies.
+ * first numTest test rows; the training part's mean image subtracted. Images
+ * are converted into the returned arrays as the files are read, with no
+ * copy of the whole set as bytes.
  */
 export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<Cifar10Data> {
   const fn = 'getCifar10Data';
@@ -461,15 +628,19 @@ export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<
   const dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float32');
   const layout = o.layout ?? 'nchw';
   if (layout !== 'nchw' && layout !== 'rows') throw invalidValue(fn, 'options.layout', "'nchw' or 'rows'", layout);
-  const { data, numTraining, numValidation, numTest, subtractMean } = await splitArgs(fn, o);
   const hwc = layout === 'rows';
+  const shared = booleanArg(fn, 'options.shared', o.shared ?? false);
+  if (o.data === undefined) {
+    const streamed = await streamCifar10Data(fn, o, dtype, hwc, shared);
+    if (streamed) return streamed;
+  }
+  const { data, numTraining, numValidation, numTest, subtractMean } = await splitArgs(fn, o);
   const addon = native();
   let mean: Float64Array | null = null;
   if (subtractMean) {
     mean = new Float64Array(IMAGE_BYTES);
     addon.pixelMean(data.XTrain.data, 0, numTraining, 3, 1024, hwc, mean);
   }
-  const shared = booleanArg(fn, 'options.shared', o.shared ?? false);
   const convert = (src: PixelArray, first: number, count: number): Tensor => {
     const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
     const out = shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
