@@ -19,6 +19,7 @@ import {
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
+import { Workspace } from './workspace';
 
 export interface StandaloneTwoLayerNetOptions {
   /** Standard deviation of the initial weights (default 1e-4). */
@@ -63,6 +64,7 @@ export class StandaloneTwoLayerNet implements Checkpointable {
   readonly outputSize: number;
   readonly std: number;
   private readonly rng: NumpyRandomState;
+  private readonly workspace = new Workspace();
 
   /**
    * W1 (H, D) and W2 (C, H) are std * randn, drawn in that order; biases are zero.
@@ -101,9 +103,8 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     return x;
   }
 
-  /** a (N, K) b^T + bias: every row of the output starts as the bias, and gemm adds the product. */
-  private affine(a: Tensor, w: Tensor, bias: Tensor): Tensor {
-    const out = empty([a.shape[0], w.shape[0]], this.dtype);
+  /** a (N, K) b^T + bias into out: every row starts as the bias, and gemm adds the product. */
+  private affine(a: Tensor, w: Tensor, bias: Tensor, out: Tensor): Tensor {
     for (let i = 0; i < a.shape[0]; i++) out.data.set(bias.data, i * bias.size);
     return matmul(a, w, { transB: true, out, accumulate: true });
   }
@@ -120,21 +121,39 @@ export class StandaloneTwoLayerNet implements Checkpointable {
   loss(X: Tensor, y?: Labels, reg = 0): Tensor | [number, Params] {
     const fn = 'StandaloneTwoLayerNet.loss';
     const x = this.inputArg(fn, X);
+    if (y === undefined) return this.forward(x, empty([x.shape[0], this.outputSize], this.dtype)).scores;
+    const grads = Object.fromEntries(Object.entries(this.params).map(([k, p]) => [k, empty(p.shape, p.dtype)]));
+    return [this.lossInto(x, y, nonNegativeNumberArg(fn, 'reg', reg), grads), grads];
+  }
+
+  /** The hidden activations (in the workspace) and the scores (into `scores`). */
+  private forward(x: Tensor, scores: Tensor): { a1: Tensor; scores: Tensor } {
     const { W1, b1, W2, b2 } = this.params;
-    const z1 = this.affine(x, W1, b1);
+    const z1 = this.affine(x, W1, b1, this.workspace.get('z1', [x.shape[0], this.hiddenSize], this.dtype));
     const [a1] = reluForward(z1, { out: z1 });
-    const scores = this.affine(a1, W2, b2);
-    if (y === undefined) return scores;
-    const r = nonNegativeNumberArg(fn, 'reg', reg);
-    const [dataLoss, dz2] = softmaxLoss(scores, y);
-    const loss = dataLoss + 0.5 * r * (sumSquares(W1) + sumSquares(W2));
-    const dW2 = addScaled(matmul(dz2, a1, { transA: true }), r, W2);
-    const db2 = columnSums(dz2);
+    return { a1, scores: this.affine(a1, W2, b2, scores) };
+  }
+
+  /** The loss of a checked batch, its gradients written into grads; intermediates in the workspace. */
+  private lossInto(x: Tensor, y: Labels, reg: number, grads: Params): number {
+    const ws = this.workspace;
+    const n = x.shape[0];
+    const { W1, W2 } = this.params;
+    const { a1, scores } = this.forward(x, ws.get('scores', [n, this.outputSize], this.dtype));
+    const [dataLoss, dz2] = softmaxLoss(scores, y, { dx: ws.get('dz2', [n, this.outputSize], this.dtype) });
+    const loss = dataLoss + 0.5 * reg * (sumSquares(W1) + sumSquares(W2));
+    matmul(dz2, a1, { transA: true, out: grads.W2 });
+    columnSums(dz2, { out: grads.b2 });
     // The ReLU's mask is a1 > 0, which is z1 > 0.
-    const dz1 = reluBackward(matmul(dz2, W2), a1);
-    const dW1 = addScaled(matmul(dz1, x, { transA: true }), r, W1);
-    const db1 = columnSums(dz1);
-    return [loss, { W1: dW1, b1: db1, W2: dW2, b2: db2 }];
+    const da1 = matmul(dz2, W2, { out: ws.get('da1', [n, this.hiddenSize], this.dtype) });
+    const dz1 = reluBackward(da1, a1, { dx: da1 });
+    matmul(dz1, x, { transA: true, out: grads.W1 });
+    columnSums(dz1, { out: grads.b1 });
+    if (reg !== 0) {
+      addScaled(grads.W2, reg, W2);
+      addScaled(grads.W1, reg, W1);
+    }
+    return loss;
   }
 
   /** Predicted class of each row of X (N, D): the argmax of the scores. */
@@ -170,11 +189,12 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     const xBatch = empty([batchSize, this.inputSize], this.dtype);
     const yBatch = new Int32Array(batchSize);
     const stats: TrainStats = { lossHistory: [], trainAccHistory: [], valAccHistory: [] };
+    const grads = Object.fromEntries(Object.entries(this.params).map(([k, p]) => [k, empty(p.shape, p.dtype)]));
     for (let it = 0; it < numIters; it++) {
       const idx = rng.choice(n, batchSize);
       native().gatherRows(x.data, idx, xBatch.data, this.inputSize);
       for (let i = 0; i < batchSize; i++) yBatch[i] = labels[idx[i]];
-      const [loss, grads] = this.loss(xBatch, yBatch, reg);
+      const loss = this.lossInto(xBatch, yBatch, reg, grads);
       stats.lossHistory.push(loss);
       for (const [name, p] of Object.entries(this.params)) native().sgd(p.data, grads[name].data, p.data, learningRate);
       if (verbose && it % 100 === 0) console.log(`iteration ${it} / ${numIters}: loss ${loss}`);
