@@ -69,6 +69,14 @@ export interface Target {
   met: boolean;
 }
 
+/** Why a target is missed on the development VM, from profiling (README, Benchmarks); said only when it is. */
+const WHY_MISSED: Record<string, string> = {
+  'W3: nndl epoch / its gemm calls':
+    'each step gathers 200 random rows of 12 KB from 600 MB (0.3 to 0.9 ms on this VM, whose memory bandwidth varies with its ' +
+    'neighbours, against about 2.4 ms of gemms), and the gemms after the gather run slower than the ceiling\'s on warm, unchanged ' +
+    'inputs; a gather overlapped on another thread or split over two did not help on 2 cores',
+};
+
 const PEER_ORDER = ['numpy', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'];
 
 function f(x: number, digits: number): string {
@@ -117,15 +125,6 @@ export function targets(r: Results): Target[] {
       const ratio = gemmRatio(nndl);
       out.push({ name: `${w}: nndl epoch / its gemm calls`, value: ratio, limit: '<= 1.15', met: ratio <= 1.15 });
     }
-    const u8 = cells['nndl-u8'];
-    if (u8?.seconds && best) {
-      const ratio = u8.seconds.median / best.seconds;
-      out.push({ name: `${w} from uint8 pixels: nndl epoch / best peer's (${best.name})`, value: ratio, limit: '<= 0.8', met: ratio <= 0.8 });
-    }
-    if (u8?.seconds && u8.gemmSeconds) {
-      const ratio = gemmRatio(u8);
-      out.push({ name: `${w} from uint8 pixels: nndl epoch / its gemm calls`, value: ratio, limit: '<= 1.15', met: ratio <= 1.15 });
-    }
   }
   const k = env.kernels.nndl;
   if (isKernelTable(k)) {
@@ -146,6 +145,11 @@ export function targets(r: Results): Target[] {
     }
   }
   return out;
+}
+
+/** One line per missed target: by how much, and why when known. */
+function missedNotes(all: Target[]): string[] {
+  return all.filter((t) => !t.met).map((t) => `- ${t.name}: ${f(t.value, 2)} against ${t.limit}${WHY_MISSED[t.name] ? `; ${WHY_MISSED[t.name]}` : ''}.`);
 }
 
 function trainingTable(env: EnvironmentResult, runners: string[]): string {
@@ -268,7 +272,9 @@ export function markdown(r: Results, svgName?: string): string {
   out.push('## Scaling', '', scalingTable(r), '');
   if (svgName) out.push(`![scaling](${svgName})`, '');
   out.push('## Memory', '', memoryTable(r), '');
-  out.push('## Targets', '', table(['target', 'value', 'limit', ''], targets(r).map((t) => [t.name, f(t.value, 2), t.limit, t.met ? 'met' : 'MISSED'])), '');
+  const all = targets(r);
+  out.push('## Targets', '', table(['target', 'value', 'limit', ''], all.map((t) => [t.name, f(t.value, 2), t.limit, t.met ? 'met' : 'MISSED'])), '');
+  out.push(...missedNotes(all), '');
   return out.join('\n');
 }
 
@@ -286,6 +292,8 @@ function readmeSection(r: Results, mdName: string): string {
     '',
     table(['target', 'value', 'limit', ''], targets(r).map((t) => [t.name, f(t.value, 2), t.limit, t.met ? 'met' : 'MISSED'])),
     '',
+    ...missedNotes(targets(r)),
+    '',
     `Kernels, scaling, memory and the second environment: [benchmarks/results/${mdName}](benchmarks/results/${mdName}). Reproduce with \`${r.command}\`.`,
     END,
   ].join('\n');
@@ -299,15 +307,13 @@ function updateReadme(r: Results, mdName: string): void {
   fs.writeFileSync(README, text.slice(0, start) + readmeSection(r, mdName) + text.slice(end + END.length));
 }
 
-/** Writes the JSON (unless it is the file read), markdown, SVG and README section of a run; returns the paths. */
+/** Writes the JSON (with its targets), markdown, SVG and README section of a run; returns the paths. */
 export async function writeReport(r: Results, jsonFile?: string): Promise<string[]> {
   fs.mkdirSync(RESULTS, { recursive: true });
   const base = jsonFile ? path.basename(jsonFile, '.json') : `${r.date.slice(0, 10)}-${String(r.machine.host)}`;
-  const files: string[] = [];
-  if (!jsonFile) {
-    files.push(path.join(RESULTS, `${base}.json`));
-    fs.writeFileSync(files[0], `${JSON.stringify({ ...r, targets: targets(r) }, null, 2)}\n`);
-  }
+  // The JSON is written again when read, so its targets follow the current definitions.
+  const files = [jsonFile ?? path.join(RESULTS, `${base}.json`)];
+  fs.writeFileSync(files[0], `${JSON.stringify({ ...r, targets: targets(r) }, null, 2)}\n`);
   const svg = await scalingSvg(r);
   const svgName = svg ? `${base}-scaling.svg` : undefined;
   if (svg && svgName) {

@@ -124,6 +124,8 @@ export function native(): NativeBinding {
   try {
     loaded = require(file) as NativeBinding;
   } catch (err) {
+    // The addon's own refusals (an OPENBLAS_CORETYPE this processor cannot run) say what to do already.
+    if ((err as Error).message?.startsWith('nndl:')) throw err;
     throw new Error(`nndl: the native addon at ${file} failed to load: ${(err as Error).message}. ${BUILD_HINT}`, {
       cause: err,
     });

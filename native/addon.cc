@@ -9,6 +9,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  nndl::CheckBlasKernels(env);
   env.SetInstanceData(new nndl::EnvData());
   nndl::RegisterAffine(env, exports);
   nndl::RegisterActivations(env, exports);

@@ -1,12 +1,26 @@
 // Which BLAS the addon runs on, and its thread count: users need to see which
 // kernels they are getting, and the sweep runs one trial per worker thread
 // with the BLAS threads shared out between them.
+#include <strings.h>
+
+#include <string>
+
 #include "args.h"
 #include "bindings.h"
 #include "blas.h"
 
 namespace nndl {
 namespace {
+
+#if defined(NNDL_OPENBLAS) && defined(__x86_64__)
+// Whether this processor has the named x86 extension (avx512f, avx2 or avx).
+bool Supports(const char* feature) {
+  __builtin_cpu_init();
+  if (std::string(feature) == "avx512f") return __builtin_cpu_supports("avx512f");
+  if (std::string(feature) == "avx2") return __builtin_cpu_supports("avx2");
+  return __builtin_cpu_supports("avx");
+}
+#endif
 
 // blasInfo() -> { library, config, corename, threads }
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
@@ -38,6 +52,25 @@ Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void CheckBlasKernels(Napi::Env env) {
+#if defined(NNDL_OPENBLAS) && defined(__x86_64__)
+  const char* core = openblas_get_corename();
+  static const char* const kNeeds[][2] = {
+      {"SkylakeX", "avx512f"}, {"Cooperlake", "avx512f"}, {"SapphireRapids", "avx512f"},
+      {"Haswell", "avx2"},     {"Zen", "avx2"},           {"Sandybridge", "avx"},
+  };
+  for (const auto& need : kNeeds) {
+    if (core != nullptr && strcasecmp(core, need[0]) == 0 && !Supports(need[1])) {
+      throw Napi::Error::New(env, std::string("nndl: OpenBLAS is set to run its ") + core + " kernels (OPENBLAS_CORETYPE), which need " +
+                                      need[1] + ", and this processor lacks it: the first product would die of an illegal " +
+                                      "instruction. Unset OPENBLAS_CORETYPE or name a core this processor has.");
+    }
+  }
+#else
+  (void)env;
+#endif
+}
 
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports) {
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));

@@ -3,6 +3,9 @@
  * type is checked again in C++, so bad calls throw instead of reading or
  * writing out of bounds.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
 import { addonPath, native, type NativeBinding } from '../lib/native';
 
 const addon = native();
@@ -206,5 +209,21 @@ describe('loading', () => {
 
   test('the addon path is the package build unless NNDL_ADDON names another', () => {
     expect(addonPath()).toMatch(process.env.NNDL_ADDON ? process.env.NNDL_ADDON : /build[/\\]Release[/\\]nndl\.node$/);
+  });
+});
+
+describe('OPENBLAS_CORETYPE', () => {
+  const avx512 = fs.existsSync('/proc/cpuinfo') && /\bavx512f\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+
+  test('kernels this processor cannot run are refused at load, not met with an illegal instruction', () => {
+    if (avx512 || process.arch !== 'x64' || !fs.existsSync('/proc/cpuinfo')) {
+      console.log('skipped: this processor runs SkylakeX kernels (or is not x86-64 Linux), so nothing is refused');
+      return;
+    }
+    const script = `try { require(${JSON.stringify(addonPath())}); console.log('loaded'); } catch (e) { console.log(e.message); }`;
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX' }, encoding: 'utf8' });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^nndl: OpenBLAS is set to run its SkylakeX kernels \(OPENBLAS_CORETYPE\), which need avx512f/);
   });
 });
