@@ -6,7 +6,9 @@
  *
  * Hot-path memory is allocated once: the minibatch buffer (gathered and
  * converted to the model's dtype natively), the gradients and the optimizer
- * state; parameters are updated in place.
+ * state; parameters are updated in place. With plain SGD and a model that
+ * offers sgdStep, the update is fused into the backward pass and no
+ * gradient is stored at all.
  */
 import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
@@ -191,7 +193,8 @@ export class Solver {
   private readonly onIteration: ((event: IterationEvent) => void) | undefined;
   private readonly onEpoch: ((event: EpochEvent) => void) | undefined;
   private readonly log: (line: string) => void;
-  private readonly grads: Params;
+  /** Gradient buffers, allocated on the first step that is not fused. */
+  private grads: Params | undefined;
   private readonly batcher: Batcher;
   private readonly fuseSgd: boolean;
   private stopRequested = false;
@@ -232,11 +235,7 @@ export class Solver {
     this.onEpoch = callbackArg(fn, 'options.onEpoch', o.onEpoch);
     this.log = callbackArg<(line: string) => void>(fn, 'options.log', o.log) ?? ((line) => console.log(line));
 
-    this.grads = {};
-    for (const [name, p] of Object.entries(m.params)) {
-      this.optimConfigs[name] = { ...optimConfig };
-      this.grads[name] = zerosLike(p);
-    }
+    for (const name of Object.keys(m.params)) this.optimConfigs[name] = { ...optimConfig };
     this.batcher = new Batcher(this.XTrain.shape, Math.max(this.batchSize, 100), m);
     this.fuseSgd = booleanArg(fn, 'options.fuseSgd', o.fuseSgd ?? true) && this.updateRule === sgd && typeof m.sgdStep === 'function';
   }
@@ -254,7 +253,10 @@ export class Solver {
     let loss: number;
     let grads: Params | undefined;
     if (learningRate !== undefined) loss = (this.model.sgdStep as NonNullable<Model['sgdStep']>)(xb, yb, learningRate);
-    else [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
+    else {
+      this.grads ??= Object.fromEntries(Object.entries(this.model.params).map(([name, p]) => [name, zerosLike(p)]));
+      [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
+    }
     if (!Number.isFinite(loss)) {
       throw new Error(
         `Solver: the loss is ${loss} at iteration ${iteration} (epoch ${this.epoch + 1}); training stopped` +
