@@ -4,7 +4,8 @@
  * present, in interleaved rounds of fresh processes under the same
  * environment; then the same table with OPENBLAS_CORETYPE=SkylakeX for the
  * OpenBLAS-based runners (when the CPU has AVX-512); the scaling sweep; the
- * peak memory of W3 on the real CIFAR-10. Writes
+ * peak memory of W3 on the real CIFAR-10; and the quick kernels, train and
+ * data benchmarks. Writes
  * benchmarks/results/<date>-<host>.json, .md and -scaling.svg, and the
  * README's performance section.
  *
@@ -114,6 +115,23 @@ function memory(source: string): Results['memory'] {
   return { source, baselineMiB: failed(baseline) ? null : (baseline.maxRssMiB as number), modes };
 }
 
+/**
+ * The quick benchmarks (kernels, train, data), each in its own process: their
+ * tables go to stderr with the progress, their JSON into the results.
+ */
+function quick(source: string): Results['quick'] {
+  const out: Results['quick'] = {};
+  for (const name of ['kernels', 'train', 'data']) {
+    log(`bench:${name}`);
+    const args = [path.join(ROOT, 'dist', 'benchmarks', `${name}.js`), ...(name === 'data' ? [source] : [])];
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+    log(r.stdout ?? '');
+    const file = /wrote (\S+\.json)/.exec(r.stdout ?? '')?.[1];
+    out[name] = r.status === 0 && file ? JSON.parse(fs.readFileSync(file, 'utf8')) : { error: `exit ${r.status}: ${(r.stderr || r.stdout || '').trim().split('\n').pop()}` };
+  }
+  return out;
+}
+
 function main(): void {
   const opts = new Command('bench')
     .option('--rounds <n>', 'runs of each training workload per runner', (v) => Number.parseInt(v, 10), 3)
@@ -146,6 +164,7 @@ function main(): void {
     environments,
     scaling,
     memory: memory(opts.data),
+    quick: quick(opts.data),
   };
   writeReport(results).then((files) => log(`wrote ${files.join(', ')}`), (err) => {
     console.error(err);

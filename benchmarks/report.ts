@@ -60,6 +60,8 @@ export interface Results {
   environments: EnvironmentResult[];
   scaling: Outcome;
   memory: { skipped: string } | { source: string; baselineMiB: number | null; modes: Record<string, Outcome> };
+  /** The JSON of bench:kernels, bench:train and bench:data, run as part of the whole. */
+  quick?: Record<string, unknown>;
 }
 
 export interface Target {
@@ -272,6 +274,9 @@ export function markdown(r: Results, svgName?: string): string {
   out.push('## Scaling', '', scalingTable(r), '');
   if (svgName) out.push(`![scaling](${svgName})`, '');
   out.push('## Memory', '', memoryTable(r), '');
+  if (r.quick) {
+    out.push('## Quick benchmarks', '', `Also run: ${Object.keys(r.quick).map((k) => `bench:${k}`).join(', ')}; their figures are under \`quick\` in the JSON.`, '');
+  }
   const all = targets(r);
   out.push('## Targets', '', table(['target', 'value', 'limit', ''], all.map((t) => [t.name, f(t.value, 2), t.limit, t.met ? 'met' : 'MISSED'])), '');
   out.push(...missedNotes(all), '');

@@ -252,7 +252,8 @@ export class Solver {
     const learningRate = this.fuseSgd ? this.sharedLearningRate() : undefined;
     let loss: number;
     let grads: Params | undefined;
-    if (learningRate !== undefined) loss = (this.model.sgdStep as NonNullable<Model['sgdStep']>)(xb, yb, learningRate);
+    // fuseSgd holds only for models with sgdStep.
+    if (learningRate !== undefined) loss = this.model.sgdStep!(xb, yb, learningRate);
     else {
       this.grads ??= Object.fromEntries(Object.entries(this.model.params).map(([name, p]) => [name, zerosLike(p)]));
       [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
