@@ -79,6 +79,8 @@ export class FullyConnectedNet implements Model {
   readonly dropoutParam: DropoutParam | undefined;
   private readonly rng: NumpyRandomState;
   private readonly workspace = new Workspace();
+  /** W1..WL, the weights the L2 penalty covers. */
+  private readonly weights: readonly string[];
 
   /**
    * @param hiddenDims sizes of the hidden layers, e.g. [100, 100]
@@ -99,6 +101,7 @@ export class FullyConnectedNet implements Model {
     this.seed = o.seed === undefined ? undefined : nonNegativeIntegerArg(fn, 'options.seed', o.seed);
     this.rng = randomStateArg(fn, 'options.rng', o.rng);
     this.numLayers = this.hiddenDims.length + 1;
+    this.weights = Object.freeze(Array.from({ length: this.numLayers }, (_, i) => `W${i + 1}`));
 
     const dims = [this.inputDim, ...this.hiddenDims, this.numClasses];
     for (let l = 1; l <= this.numLayers; l++) {
@@ -136,7 +139,7 @@ export class FullyConnectedNet implements Model {
     const grads = gradOutputs(fn, options, this.params);
     const [dataLoss, dscores] = this.dataLoss(pass, y);
     this.backward(pass, dscores, { grads });
-    return [addL2(dataLoss, this.reg, this.params, grads, this.weightNames()), grads];
+    return [addL2(dataLoss, this.reg, this.params, grads, this.weights), grads];
   }
 
   /**
@@ -154,13 +157,9 @@ export class FullyConnectedNet implements Model {
     const lr = nonNegativeNumberArg(fn, 'learningRate', learningRate);
     const pass = this.forward(fn, X, false);
     const [dataLoss, dscores] = this.dataLoss(pass, y);
-    const loss = dataLoss + l2Penalty(this.reg, this.params, this.weightNames());
+    const loss = dataLoss + l2Penalty(this.reg, this.params, this.weights);
     if (Number.isFinite(loss)) this.backward(pass, dscores, { learningRate: lr });
     return loss;
-  }
-
-  private weightNames(): string[] {
-    return Array.from({ length: this.numLayers }, (_, i) => `W${i + 1}`);
   }
 
   /** The forward pass in test mode (scores handed to the caller) or train mode (scores kept inside). */

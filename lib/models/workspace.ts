@@ -8,16 +8,26 @@
 import { empty, type DType, type Tensor } from '../tensor';
 
 export class Workspace {
-  private readonly tensors = new Map<string, Tensor>();
+  /** Per name, a tensor for each shape and dtype asked for (training and checks use different batch sizes). */
+  private readonly tensors = new Map<string, Tensor[]>();
 
   /** The tensor kept under `name` for this shape and dtype, allocated on first use. */
   get(name: string, shape: readonly number[], dtype: DType): Tensor {
-    const key = `${name}:${dtype}:${shape.join('x')}`;
-    let t = this.tensors.get(key);
-    if (t === undefined) {
-      t = empty(shape, dtype);
-      this.tensors.set(key, t);
+    let kept = this.tensors.get(name);
+    if (kept === undefined) {
+      kept = [];
+      this.tensors.set(name, kept);
     }
+    // Compared in place: building a string key on every call cost more than the lookup.
+    for (const t of kept) if (t.dtype === dtype && sameShape(t.shape, shape)) return t;
+    const t = empty(shape, dtype);
+    kept.push(t);
     return t;
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
