@@ -541,6 +541,17 @@ export interface Cifar10Data {
   classNames: string[];
 }
 
+/** Labels first to first + count - 1 as the Int32Array the Solver takes. */
+function labelRange(y: Uint8Array, first: number, count: number): Int32Array {
+  return Int32Array.from(y.subarray(first, first + count));
+}
+
+/** Room for count images as floats: (count, 3, 32, 32), or (count, 3072) rows in (h, w, c) order. */
+function floatImages(count: number, dtype: DType, hwc: boolean, shared: boolean): Tensor {
+  const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
+  return shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
+}
+
 /** The sizes of the splits and whether to subtract the mean, checked. */
 function splitCounts(fn: string, o: Record<string, unknown>) {
   return {
@@ -579,11 +590,7 @@ async function splitArgs(fn: string, o: Record<string, unknown>) {
 async function streamCifar10Data(fn: string, o: Record<string, unknown>, dtype: DType, hwc: boolean, shared: boolean): Promise<Cifar10Data | undefined> {
   const counts = splitCounts(fn, o);
   const { numTraining, numValidation, numTest } = counts;
-  const alloc = (count: number) => {
-    const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
-    return shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
-  };
-  const [XTrain, XVal, XTest] = [alloc(numTraining), alloc(numValidation), alloc(numTest)];
+  const [XTrain, XVal, XTest] = [numTraining, numValidation, numTest].map((count) => floatImages(count, dtype, hwc, shared));
   const trainRoute: Route = (i) =>
     i < numTraining ? { dst: XTrain.data, row: i } : i < numTraining + numValidation ? { dst: XVal.data, row: i - numTraining } : null;
   const testRoute: Route = (i) => (i < numTest ? { dst: XTest.data, row: i } : null);
@@ -605,11 +612,10 @@ async function streamCifar10Data(fn: string, o: Record<string, unknown>, dtype: 
     mean = Float64Array.from(sums.data, (sum) => sum / numTraining);
     for (const X of [XTrain, XVal, XTest]) if (X.shape[0] > 0) native().subtractRowVector(X.data, mean, X.shape[0], IMAGE_BYTES);
   }
-  const labels = (y: Uint8Array, first: number, count: number) => Int32Array.from(y.subarray(first, first + count));
   return {
-    XTrain, yTrain: labels(release.train.labels, 0, numTraining),
-    XVal, yVal: labels(release.train.labels, numTraining, numValidation),
-    XTest, yTest: labels(release.test.labels, 0, numTest),
+    XTrain, yTrain: labelRange(release.train.labels, 0, numTraining),
+    XVal, yVal: labelRange(release.train.labels, numTraining, numValidation),
+    XTest, yTest: labelRange(release.test.labels, 0, numTest),
     meanImage: mean ? new Tensor(mean, hwc ? [IMAGE_BYTES] : [...IMAGE_SHAPE]) : null,
     classNames: release.classNames,
   };
@@ -642,19 +648,17 @@ export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<
     addon.pixelMean(data.XTrain.data, 0, numTraining, 3, 1024, hwc, mean);
   }
   const convert = (src: PixelArray, first: number, count: number): Tensor => {
-    const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
-    const out = shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
+    const out = floatImages(count, dtype, hwc, shared);
     if (count > 0) addon.pixelsToFloat(src.data, first, count, 3, 1024, hwc, mean, out.data);
     return out;
   };
-  const labels = (y: Uint8Array, first: number, count: number) => Int32Array.from(y.subarray(first, first + count));
   return {
     XTrain: convert(data.XTrain, 0, numTraining),
-    yTrain: labels(data.yTrain, 0, numTraining),
+    yTrain: labelRange(data.yTrain, 0, numTraining),
     XVal: convert(data.XTrain, numTraining, numValidation),
-    yVal: labels(data.yTrain, numTraining, numValidation),
+    yVal: labelRange(data.yTrain, numTraining, numValidation),
     XTest: convert(data.XTest, 0, numTest),
-    yTest: labels(data.yTest, 0, numTest),
+    yTest: labelRange(data.yTest, 0, numTest),
     meanImage: mean ? new Tensor(mean, hwc ? [IMAGE_BYTES] : [...IMAGE_SHAPE]) : null,
     classNames: data.classNames,
   };
@@ -692,14 +696,13 @@ export async function getCifar10Pixels(options: Omit<Cifar10DataOptions, 'dtype'
     shape: [count, ...IMAGE_SHAPE],
     mean,
   });
-  const labels = (y: Uint8Array, first: number, count: number) => Int32Array.from(y.subarray(first, first + count));
   return {
     XTrain: view(data.XTrain, 0, numTraining),
-    yTrain: labels(data.yTrain, 0, numTraining),
+    yTrain: labelRange(data.yTrain, 0, numTraining),
     XVal: view(data.XTrain, numTraining, numValidation),
-    yVal: labels(data.yTrain, numTraining, numValidation),
+    yVal: labelRange(data.yTrain, numTraining, numValidation),
     XTest: view(data.XTest, 0, numTest),
-    yTest: labels(data.yTest, 0, numTest),
+    yTest: labelRange(data.yTest, 0, numTest),
     meanImage: mean,
     classNames: data.classNames,
   };
