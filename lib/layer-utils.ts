@@ -1,5 +1,5 @@
 /** Layers that are commonly used together, fused in one native call each. */
-import { affineArgs, affineBackwardArgs, affineGrads, sgdStepArgs, type AffineDims } from './layers/affine';
+import { affineArgs, affineBackwardArgs, affineGrads, sgdStepArgs } from './layers/affine';
 import { native } from './native';
 import { optionsArg, output, type ForwardOptions, type ParamBackwardOptions, type SgdStepOptions } from './outputs';
 import { Tensor } from './tensor';
@@ -82,7 +82,7 @@ export function affineReluBackward(
 export function affineReluBackwardSgd(dout: Tensor, cache: AffineReluCache, b: Tensor, options: SgdStepOptions): Tensor | null {
   const fn = 'affineReluBackwardSgd';
   const { args, out } = affineReluBackwardArgs(fn, dout, cache);
-  const { n, d, m }: AffineDims = args.dims;
+  const { n, d, m } = args.dims;
   const step = sgdStepArgs(fn, options, b, args.x, args.dims);
   native().affineReluBackwardSgd(
     args.dout.data, args.x.data, args.w.data, step.b.data, out.data, step.dx ? step.dx.data : null, n, d, m,

@@ -51,7 +51,8 @@ def sample_micros(fn, samples=21, sample_seconds=0.02):
 
 def blas_info():
     """The OpenBLAS (or other BLAS) libraries this process has loaded, with core and config when exported."""
-    libs = sorted({line.split()[-1] for line in open('/proc/self/maps')
+    # Resolved through the alternatives symlinks, so each file counts once.
+    libs = sorted({os.path.realpath(line.split()[-1]) for line in open('/proc/self/maps')
                    if 'blas' in line.lower() and line.split()[-1].startswith('/')})
     found = []
     for path in libs:

@@ -127,6 +127,7 @@ class FloatSplit extends Split {
     super();
   }
 
+  // The rows live in the arrays the routes point to, sized by the caller.
   protected grow(): void {}
 
   writePixels(index: number, from: number, bytes: Uint8Array): void {

@@ -10,7 +10,7 @@ import { batchnormBackward, batchnormForward, type BatchnormCache, type Batchnor
 import { dropoutBackward, dropoutForward, type DropoutCache, type DropoutParam } from '../layers/dropout';
 import { softmaxLoss } from '../layers/losses';
 import { affineReluBackward, affineReluBackwardSgd, affineReluForward, type AffineReluCache } from '../layer-utils';
-import { native } from '../native';
+import { sgd } from '../optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from '../random';
 import { Tensor, zeros, type DType } from '../tensor';
 import {
@@ -230,7 +230,7 @@ export class FullyConnectedNet implements Model {
         dx: ws.get(`dbn${l}`, [n, this.hiddenDims[l - 1]], dt), dw: grad(`gamma${l}`), db: grad(`beta${l}`),
       });
       if (step) {
-        for (const name of [`gamma${l}`, `beta${l}`]) native().sgd(p[name].data, grad(name).data, p[name].data, step.learningRate);
+        for (const name of [`gamma${l}`, `beta${l}`]) sgd(p[name], grad(name), { learningRate: step.learningRate }, { out: p[name] });
         affineBackwardSgd(da, cache.affine as AffineCache, p[`b${l}`], { ...step, dx: dxOf(l - 1) });
       } else {
         affineBackward(da, cache.affine as AffineCache, { dx: dxOf(l - 1), dw: grad(`W${l}`), db: grad(`b${l}`) });
