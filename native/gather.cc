@@ -2,6 +2,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "copy_thread.h"
 
 namespace nndl {
 namespace {
@@ -26,8 +27,11 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
       if (d0 < s0 + src.length * sizeof(Src) && s0 < d0 + dst.length * sizeof(Dst)) {
         args.Fail<Napi::RangeError>("dst shares memory with src");
       }
-      gather_rows(static_cast<const Src*>(src.data), static_cast<const int32_t*>(idx.data), dst.data, idx.length,
-                  row_len);
+      const auto* s = static_cast<const Src*>(src.data);
+      const auto* rows = static_cast<const int32_t*>(idx.data);
+      ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
+        gather_rows(s, rows + begin, dst.data + begin * row_len, end - begin, row_len);
+      });
     });
   });
   return info.Env().Undefined();
@@ -48,8 +52,13 @@ Napi::Value GatherByteRows(const Napi::CallbackInfo& info) {
   args.Dispatch(3, "dst", [&](auto zero) {
     using Dst = decltype(zero);
     const auto dst = args.Array<Dst>(3, "dst", idx.length * row_len);
-    gather_byte_rows(static_cast<const uint8_t*>(src.data), static_cast<const int32_t*>(idx.data), mean, dst.data,
-                     idx.length, row_len, Scratch<Dst>(info.Env(), row_len));
+    Dst* mean_dst = Scratch<Dst>(info.Env(), row_len);
+    round_mean(mean, mean_dst, row_len);
+    const auto* s = static_cast<const uint8_t*>(src.data);
+    const auto* rows = static_cast<const int32_t*>(idx.data);
+    ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
+      gather_byte_rows(s, rows + begin, mean_dst, dst.data + begin * row_len, end - begin, row_len);
+    });
   });
   return info.Env().Undefined();
 }

@@ -17,15 +17,19 @@ void gather_rows(const Src* src, const int32_t* idx, Dst* dst, size_t rows, size
   }
 }
 
-// Byte rows (pixels) converted as they are gathered: dst[r][j] = src[idx[r]][j]
-// - mean[j] (mean null: nothing subtracted). The float data set is never
-// materialized: a minibatch reads a quarter of the bytes a float32 copy would.
-// The mean is rounded to Dst once (into mean_dst, row_len values of scratch)
-// so the inner loop stays in Dst and vectorizes.
+// The mean rounded to Dst once (mean null: zeros), so that the inner loop of
+// gather_byte_rows stays in Dst and vectorizes.
 template <typename Dst>
-void gather_byte_rows(const uint8_t* src, const int32_t* idx, const double* mean, Dst* dst, size_t rows,
-                      size_t row_len, Dst* mean_dst) {
+void round_mean(const double* mean, Dst* mean_dst, size_t row_len) {
   for (size_t j = 0; j < row_len; ++j) mean_dst[j] = mean ? static_cast<Dst>(mean[j]) : Dst(0);
+}
+
+// Byte rows (pixels) converted as they are gathered: dst[r][j] = src[idx[r]][j]
+// - mean_dst[j]. The float data set is never materialized: a minibatch reads a
+// quarter of the bytes a float32 copy would.
+template <typename Dst>
+void gather_byte_rows(const uint8_t* src, const int32_t* idx, const Dst* mean_dst, Dst* dst, size_t rows,
+                      size_t row_len) {
   for (size_t r = 0; r < rows; ++r) {
     const uint8_t* s = src + static_cast<size_t>(idx[r]) * row_len;
     Dst* d = dst + r * row_len;
