@@ -39,10 +39,12 @@ function standalone(w: StandaloneWorkload): RunnerResult {
 }
 
 /**
- * Solver epochs, each followed by the gemm calls it needed timed alone, so
- * every epoch has its ceiling measured right beside it (this machine's speed
- * drifts by half within minutes); from bytes, the pixels stay uint8 and each
- * minibatch is converted as it is gathered.
+ * Solver epochs, each step followed by the gemm calls it needed, timed
+ * alone: this machine's speed drifts by half within seconds, so the ceiling
+ * is measured beside every step and the ratio is of two sums taken over the
+ * same moments. The time spent in those calls is taken out of the epoch.
+ * From bytes, the pixels stay uint8 and each minibatch is converted as it is
+ * gathered.
  */
 function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
   const { train, val } = bytes
@@ -54,20 +56,32 @@ function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
       : new FullyConnectedNet(w.hidden, { weightScale: w.weightScale, dtype: w.dtype, rng: 0 });
   const iterations = Math.floor(SPEC.data.train / w.batch);
   const gemms = stepGemms([INPUT_DIM, ...w.hidden, SPEC.data.classes], w.batch, w.dtype);
+  secondsOf(gemms, 5);
   const epochs: number[] = [];
   const ceilings: number[] = [];
   // Training time only: an epoch's seconds are those since the previous check
-  // (the first epoch's include its first iteration, checked on its own).
+  // (the first epoch's include its first iteration, checked on its own), less
+  // the ceiling's steps run between iterations.
   let pending = 0;
+  let ceiling = 0;
+  let injected = 0;
   new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
     updateRule: 'sgd', optimConfig: { learningRate: w.learningRate }, batchSize: w.batch, numEpochs: EPOCHS,
     numTrainSamples: 200, numValSamples: 200, verbose: false, rng: 1,
+    onIteration: () => {
+      const t0 = process.hrtime.bigint();
+      gemms();
+      ceiling += Number(process.hrtime.bigint() - t0) / 1e9;
+      injected += Number(process.hrtime.bigint() - t0) / 1e9;
+    },
     onEpoch: (e) => {
-      pending += e.seconds;
+      pending += e.seconds - injected;
+      injected = 0;
       if (e.epoch === 0) return;
       epochs.push(pending);
+      ceilings.push(ceiling);
       pending = 0;
-      ceilings.push(secondsOf(gemms, iterations));
+      ceiling = 0;
     },
   }).train();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
