@@ -99,6 +99,30 @@ describe('model.sgdStep', () => {
     for (const [name, p] of Object.entries(fused.params)) expect(scaledError(p, plain.params[name])).toBeLessThan(1e-12);
   });
 
+  test('a plain float32 FullyConnectedNet of three hidden layers, from images: loss() then sgd, up to float32 rounding', () => {
+    const make = () => new FullyConnectedNet([7, 6, 5], { inputDim: 48, numClasses: 4, weightScale: 0.2, dtype: 'float32', rng: 0 });
+    const X = randn(13, [10, 3, 4, 4], 1, 'float32');
+    const y = labels(14, 10, 4);
+    const plain = make();
+    const fused = make();
+    const [loss, grads] = plain.loss(X, y);
+    for (const [name, p] of Object.entries(plain.params)) sgd(p, grads[name], { learningRate: 0.05 }, { out: p });
+    expect(fused.sgdStep(X, y, 0.05)).toBeCloseTo(loss, 5);
+    for (const [name, p] of Object.entries(fused.params)) expect(scaledError(p, plain.params[name])).toBeLessThan(1e-6);
+  });
+
+  test('parameters replaced by ones of another size or dtype, and bad labels, are refused by name', () => {
+    const model = new FullyConnectedNet([3], { inputDim: 4, numClasses: 2, rng: 0 });
+    const X = randn(1, [2, 4], 1, 'float32');
+    expect(() => model.sgdStep(X, Int32Array.from([0, 2]), 0.1)).toThrow(/FullyConnectedNet\.sgdStep: .*y/);
+    model.params.W2 = randn(2, [3, 3], 1, 'float32');
+    expect(() => model.sgdStep(X, Int32Array.from([0, 1]), 0.1)).toThrow(
+      /FullyConnectedNet\.sgdStep: Expected a float32 tensor of 6 values for params\.W2 but received/,
+    );
+    model.params.W2 = randn(2, [3, 2]);
+    expect(() => model.sgdStep(X, Int32Array.from([0, 1]), 0.1)).toThrow(/params\.W2/);
+  });
+
   test('a non-finite loss leaves the parameters as they were', () => {
     const model = new TwoLayerNet({ inputDim: 4, hiddenDims: 3, numClasses: 2, rng: 0 });
     const before = copies(model.params);
