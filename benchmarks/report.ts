@@ -73,13 +73,17 @@ export interface Target {
 
 /** Why a target is missed on the development VM, from profiling (README, Benchmarks); said only when it is. */
 const WHY_MISSED: Record<string, string> = {
+  'W2: nndl epoch / best peer\'s (pytorch)':
+    'PyTorch runs the same OpenBLAS 0.3.21 dgemm, and on this VM its W2 epoch comes within 0 to 30% of nndl\'s gemm calls ' +
+    'alone (it was 1.5x of them where the target was set), while nndl\'s epoch is about 0.97x of those gemms: 0.8x of PyTorch ' +
+    'would need gemms faster than the BLAS both call',
   'W3: nndl epoch / best peer\'s (pytorch)':
-    'PyTorch\'s step is bound by the same OpenBLAS gemms, so the margin is what the minibatch gather leaves (next line); ' +
-    'the runners take turns within a round, and this VM\'s speed drifts between turns (another run the same day gave 0.74)',
+    'PyTorch\'s step is bound by the same OpenBLAS gemms, so the margin is only what its Python and autograd add per step; ' +
+    'the runners take turns within a round, and this VM\'s speed drifts by up to 2x within minutes',
   'W3: nndl epoch / its gemm calls':
-    'each step gathers 200 random rows of 12 KB from 600 MB (0.3 to 0.9 ms on this VM, whose memory bandwidth varies with its ' +
-    'neighbours, against about 2.4 ms of gemms), and the gemms after the gather run slower than the ceiling\'s on warm, unchanged ' +
-    'inputs; a gather overlapped on another thread or split over two did not help on 2 cores',
+    'each step gathers 200 random rows of 12 KB from 600 MB (about 0.2 ms with the copy thread, against 2.5 to 3.5 ms of ' +
+    'gemms) and runs about 0.1 ms of JavaScript and small kernels, whose code is out of the cache after every large gemm; ' +
+    'on 2 cores the gather cannot overlap the gemms, which keep both busy',
   'W4: affine 3072x50 float32, share of its gemms\' throughput':
     'the layer adds the bias rows and the column sums to its gemms (a few percent of 1 ms), and interleaved samples on this VM ' +
     'spread by a third around their median',
