@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "blas.h"
@@ -118,10 +119,17 @@ void ShareRows(size_t rows, size_t row_bytes, const Body& body) {
     return;
   }
   // Never destroyed: at exit the process ends the thread, and no static
-  // destructor can run while a worker thread is still inside Share.
-  static CopyThread* const copy_thread = new CopyThread;
+  // destructor can run while a worker thread is still inside Share. Null
+  // when the system refuses another thread; then every copy runs here.
+  static CopyThread* const copy_thread = [] {
+    try {
+      return new CopyThread;
+    } catch (const std::system_error&) {
+      return static_cast<CopyThread*>(nullptr);
+    }
+  }();
   const size_t chunk = std::max<size_t>(1, kChunkBytes / std::max<size_t>(row_bytes, 1));
-  if (!copy_thread->Share(rows, chunk, body)) body(0, rows);
+  if (copy_thread == nullptr || !copy_thread->Share(rows, chunk, body)) body(0, rows);
 }
 
 }  // namespace nndl
