@@ -78,37 +78,40 @@ describe('affine layers with the SGD step fused into the backward pass', () => {
 });
 
 describe('model.sgdStep', () => {
-  const cases: [string, () => Model & { sgdStep(X: Tensor, y: Int32Array, lr: number): number }, number][] = [
-    ['TwoLayerNet', () => new TwoLayerNet({ inputDim: 12, hiddenDims: 7, numClasses: 4, weightScale: 0.1, reg: 0.3, rng: 0 }), 12],
-    ['FullyConnectedNet', () => new FullyConnectedNet([6, 5], { inputDim: 12, numClasses: 4, reg: 0.2, dtype: 'float64', rng: 0 }), 12],
+  type Steppable = Model & { sgdStep(X: Tensor, y: Int32Array, lr: number): number };
+  // name, model, inputs (9 examples), digits of the loss and scaled error of the parameters that must agree
+  const cases: [string, () => Steppable, () => Tensor, number, number][] = [
+    [
+      'TwoLayerNet',
+      () => new TwoLayerNet({ inputDim: 12, hiddenDims: 7, numClasses: 4, weightScale: 0.1, reg: 0.3, rng: 0 }),
+      () => randn(11, [9, 12]), 12, 1e-12,
+    ],
+    [
+      'FullyConnectedNet',
+      () => new FullyConnectedNet([6, 5], { inputDim: 12, numClasses: 4, reg: 0.2, dtype: 'float64', rng: 0 }),
+      () => randn(11, [9, 12]), 12, 1e-12,
+    ],
     [
       'FullyConnectedNet with batchnorm and dropout (fixed seed)',
       () => new FullyConnectedNet([6, 5], { inputDim: 12, numClasses: 4, useBatchnorm: true, dropout: 0.3, seed: 3, dtype: 'float64', rng: 0 }),
-      12,
+      () => randn(11, [9, 12]), 12, 1e-12,
+    ],
+    [
+      'FullyConnectedNet of three hidden layers in float32, from images',
+      () => new FullyConnectedNet([7, 6, 5], { inputDim: 48, numClasses: 4, weightScale: 0.2, dtype: 'float32', rng: 0 }),
+      () => randn(13, [9, 3, 4, 4], 1, 'float32'), 5, 1e-6,
     ],
   ];
 
-  test.each(cases)('%s: the loss and parameters of loss() then sgd, up to rounding', (_, make, dim) => {
-    const X = randn(11, [9, dim]);
+  test.each(cases)('%s: the loss and parameters of loss() then sgd, up to rounding', (_, make, input, digits, tolerance) => {
+    const X = input();
     const y = labels(12, 9, 4);
     const plain = make();
     const fused = make();
     const [loss, grads] = plain.loss(X, y);
     for (const [name, p] of Object.entries(plain.params)) sgd(p, grads[name], { learningRate: 0.07 }, { out: p });
-    expect(fused.sgdStep(X, y, 0.07)).toBeCloseTo(loss, 12);
-    for (const [name, p] of Object.entries(fused.params)) expect(scaledError(p, plain.params[name])).toBeLessThan(1e-12);
-  });
-
-  test('a plain float32 FullyConnectedNet of three hidden layers, from images: loss() then sgd, up to float32 rounding', () => {
-    const make = () => new FullyConnectedNet([7, 6, 5], { inputDim: 48, numClasses: 4, weightScale: 0.2, dtype: 'float32', rng: 0 });
-    const X = randn(13, [10, 3, 4, 4], 1, 'float32');
-    const y = labels(14, 10, 4);
-    const plain = make();
-    const fused = make();
-    const [loss, grads] = plain.loss(X, y);
-    for (const [name, p] of Object.entries(plain.params)) sgd(p, grads[name], { learningRate: 0.05 }, { out: p });
-    expect(fused.sgdStep(X, y, 0.05)).toBeCloseTo(loss, 5);
-    for (const [name, p] of Object.entries(fused.params)) expect(scaledError(p, plain.params[name])).toBeLessThan(1e-6);
+    expect(fused.sgdStep(X, y, 0.07)).toBeCloseTo(loss, digits);
+    for (const [name, p] of Object.entries(fused.params)) expect(scaledError(p, plain.params[name])).toBeLessThan(tolerance);
   });
 
   test('parameters replaced by ones of another size or dtype, and bad labels, are refused by name', () => {
