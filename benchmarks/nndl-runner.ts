@@ -71,8 +71,9 @@ function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
     onIteration: () => {
       const t0 = process.hrtime.bigint();
       gemms();
-      ceiling += Number(process.hrtime.bigint() - t0) / 1e9;
-      injected += Number(process.hrtime.bigint() - t0) / 1e9;
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      ceiling += seconds;
+      injected += seconds;
     },
     onEpoch: (e) => {
       pending += e.seconds - injected;

@@ -109,9 +109,7 @@ export class FullyConnectedNet implements Model {
     this.weights = Object.freeze(Array.from({ length: this.numLayers }, (_, i) => `W${i + 1}`));
     const names = (prefix: string) => Object.freeze(Array.from({ length: this.numLayers }, (_, i) => `${prefix}${i + 1}`));
     this.names = { b: names('b'), h: names('h'), dh: names('dh') };
-    this.dims = Object.freeze([this.inputDim, ...this.hiddenDims, this.numClasses]);
-
-    const dims = [this.inputDim, ...this.hiddenDims, this.numClasses];
+    const dims = (this.dims = Object.freeze([this.inputDim, ...this.hiddenDims, this.numClasses]));
     for (let l = 1; l <= this.numLayers; l++) {
       this.params[`W${l}`] = this.rng.normal(0, this.weightScale, [dims[l - 1], dims[l]]).astype(this.dtype);
       this.params[`b${l}`] = zeros([dims[l]], this.dtype);
