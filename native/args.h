@@ -6,13 +6,17 @@
 
 #include <napi.h>
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <string>
 #include <utility>
+
+#include "bindings.h"
 
 namespace nndl {
 
@@ -57,6 +61,27 @@ struct Named {
   View<T> view;
 };
 
+// An array argument as a named byte range, whatever its element type: what
+// the overlap checks compare. Built implicitly from {"name", view} or a
+// Named<T>, so Disjoint takes arrays of any element types in one list.
+struct Span {
+  const char* name = "";
+  uintptr_t begin = 0;
+  size_t bytes = 0;
+  napi_typedarray_type type = napi_uint8_array;
+
+  Span() = default;
+  template <typename T>
+  Span(const char* n, View<T> v)
+      : name(n), begin(reinterpret_cast<uintptr_t>(v.data)), bytes(v.length * sizeof(T)), type(ArrayKind<T>::type) {}
+  template <typename T>
+  Span(const Named<T>& a) : Span(a.name, a.view) {}  // NOLINT(google-explicit-constructor)
+
+  bool Overlaps(const Span& o) const { return bytes > 0 && o.bytes > 0 && begin < o.begin + o.bytes && o.begin < begin + bytes; }
+  // The same elements: what an elementwise kernel may write in place.
+  bool Same(const Span& o) const { return begin == o.begin && bytes == o.bytes && type == o.type; }
+};
+
 // Largest dimension BLAS (32-bit integer interface) accepts.
 constexpr double kMaxDim = 2147483647.0;
 
@@ -98,7 +123,8 @@ class Args {
 
   bool IsNull(size_t i) const { return info_[i].IsNull(); }
 
-  // Non-empty typed array of element type T.
+  // Non-empty typed array of element type T. Every array a call takes is
+  // remembered, so that each output is compared with all of them (see Disjoint).
   template <typename T>
   View<T> Array(size_t i, const char* name) const {
     const Napi::Value v = info_[i];
@@ -107,7 +133,9 @@ class Args {
     }
     auto a = v.As<Napi::TypedArrayOf<T>>();
     if (a.ElementLength() == 0) Fail<Napi::RangeError>(std::string(name) + " is empty");
-    return {a.Data(), a.ElementLength()};
+    const View<T> view{a.Data(), a.ElementLength()};
+    Remember(i, Span(name, view));
+    return view;
   }
 
   // Typed array of element type T holding exactly `length` elements.
@@ -121,34 +149,49 @@ class Args {
     return a;
   }
 
-  // Class indices: an Int32Array of n values, each in [0, c).
+  // Class or row indices: an Int32Array of n values, each in [0, c). The
+  // kernel gets a private copy, checked after copying: an array in a
+  // SharedArrayBuffer may be changed by another thread at any moment, and a
+  // value checked there could be out of range when the kernel reads it again.
   View<int32_t> Labels(size_t i, const char* name, size_t n, size_t c) const {
-    View<int32_t> y = Array<int32_t>(i, name, n);
+    const View<int32_t> shared = Array<int32_t>(i, name, n);
+    auto& copies = info_.Env().GetInstanceData<EnvData>()->indices;
+    if (copies.size() <= copies_used_) copies.resize(copies_used_ + 1);
+    std::vector<int32_t>& copy = copies[copies_used_++];
+    copy.assign(shared.data, shared.data + n);
     for (size_t k = 0; k < n; ++k) {
-      if (y.data[k] < 0 || static_cast<size_t>(y.data[k]) >= c) {
-        Fail<Napi::RangeError>(std::string(name) + "[" + std::to_string(k) + "] is " +
-                               std::to_string(y.data[k]) + " but must be in [0, " + std::to_string(c) + ")");
+      if (copy[k] < 0 || static_cast<size_t>(copy[k]) >= c) {
+        Fail<Napi::RangeError>(std::string(name) + "[" + std::to_string(k) + "] is " + std::to_string(copy[k]) +
+                               " but must be in [0, " + std::to_string(c) + ")");
       }
     }
-    return y;
+    return {copy.data(), n};
   }
 
   // Outputs must not share memory with each other or with the inputs, or a
-  // kernel would read values it has already overwritten: a silently wrong
-  // result. An absent output is an empty view and overlaps nothing.
-  template <typename T>
-  void Disjoint(std::initializer_list<Named<T>> outputs, std::initializer_list<Named<T>> inputs) const {
+  // kernel would read values it has already overwritten (a silently wrong
+  // result), or write over indices it then follows (out of bounds). The
+  // listed pairs must be apart, whatever their element types; and each output
+  // is also compared with every other array argument of the call, listed or
+  // not, where only exactly the same elements of the same type pass (left to
+  // the lists: SameOrDisjoint allows them, Disjoint refuses them). An absent
+  // output is an empty view and overlaps nothing. T is not used: it keeps the
+  // `args.Disjoint<T>(...)` spelling of the bindings valid.
+  template <typename T = void>
+  void Disjoint(std::initializer_list<Span> outputs, std::initializer_list<Span> inputs = {}) const {
     for (auto o = outputs.begin(); o != outputs.end(); ++o) {
       for (auto p = std::next(o); p != outputs.end(); ++p) CheckApart(*o, *p);
       for (const auto& i : inputs) CheckApart(*o, i);
     }
+    for (const auto& o : outputs) Written(o);
   }
 
   // Elementwise kernels may write in place, but only over exactly the same
   // elements: a shifted overlap would read values already overwritten.
-  template <typename T>
-  void SameOrDisjoint(const Named<T>& out, const Named<T>& in) const {
-    if (out.view.data != in.view.data) CheckApart(out, in);
+  template <typename T = void>
+  void SameOrDisjoint(const Span& out, const Span& in) const {
+    if (!out.Same(in)) CheckApart(out, in);
+    Written(out);
   }
 
   // Calls f(float{}) or f(double{}) according to the element type of argument i.
@@ -176,13 +219,63 @@ class Args {
   }
 
  private:
-  template <typename T>
-  void CheckApart(const Named<T>& a, const Named<T>& b) const {
-    const auto a0 = reinterpret_cast<uintptr_t>(a.view.data), b0 = reinterpret_cast<uintptr_t>(b.view.data);
-    const uintptr_t a1 = a0 + a.view.length * sizeof(T), b1 = b0 + b.view.length * sizeof(T);
-    if (a.view.length > 0 && b.view.length > 0 && a0 < b1 && b0 < a1) {
-      Fail<Napi::RangeError>(std::string(a.name) + " shares memory with " + b.name);
+  struct Seen {
+    Span span;
+    size_t index;  // argument position, or kNoIndex for an output only named in Disjoint
+    bool written;
+  };
+  static constexpr size_t kNoIndex = static_cast<size_t>(-1);
+  // More than any binding takes; a binding past it is a programming error.
+  static constexpr size_t kMaxArrays = 24;
+
+  // Records array argument i (once, however often it is read) and compares
+  // it with the outputs declared so far.
+  void Remember(size_t i, const Span& s) const {
+    Seen* slot = nullptr;
+    for (size_t k = 0; k < seen_count_; ++k) {
+      if (seen_[k].index == i) slot = &seen_[k];
     }
+    if (slot == nullptr) slot = Add({s, i, false});
+    slot->span = s;
+    for (size_t k = 0; k < seen_count_; ++k) {
+      if (&seen_[k] == slot) continue;
+      if (seen_[k].written) CheckAutomatic(seen_[k].span, slot->span);
+      if (slot->written) CheckAutomatic(slot->span, seen_[k].span);
+    }
+  }
+
+  // Marks an output (by name) as written and compares it with every array of the call.
+  void Written(const Span& out) const {
+    if (out.bytes == 0) return;
+    Seen* slot = nullptr;
+    for (size_t k = 0; k < seen_count_; ++k) {
+      if (std::strcmp(seen_[k].span.name, out.name) == 0) slot = &seen_[k];
+    }
+    if (slot == nullptr) slot = Add({out, kNoIndex, false});
+    slot->written = true;
+    for (size_t k = 0; k < seen_count_; ++k) {
+      if (&seen_[k] != slot) CheckAutomatic(slot->span, seen_[k].span);
+    }
+  }
+
+  Seen* Add(const Seen& s) const {
+    if (seen_count_ == kMaxArrays) Fail<Napi::Error>("internal error: more array arguments than Args tracks");
+    seen_[seen_count_] = s;
+    return &seen_[seen_count_++];
+  }
+
+  // Written memory against another array: exactly the same typed elements are
+  // the lists' business; any other overlap is refused.
+  void CheckAutomatic(const Span& written, const Span& other) const {
+    if (written.Overlaps(other) && !written.Same(other)) Refuse(written, other);
+  }
+
+  void CheckApart(const Span& a, const Span& b) const {
+    if (a.Overlaps(b)) Refuse(a, b);
+  }
+
+  [[noreturn]] void Refuse(const Span& a, const Span& b) const {
+    Fail<Napi::RangeError>(std::string(a.name) + " shares memory with " + b.name);
   }
 
   static std::string Show(double d) {
@@ -196,6 +289,9 @@ class Args {
 
   const Napi::CallbackInfo& info_;
   const char* fn_;
+  mutable std::array<Seen, kMaxArrays> seen_;
+  mutable size_t seen_count_ = 0;
+  mutable size_t copies_used_ = 0;
 };
 
 }  // namespace nndl

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace nndl {
@@ -14,6 +15,9 @@ struct EnvData {
   // Scratch memory reused across calls by kernels that need temporaries,
   // instead of a fresh allocation (and its page faults) on every call.
   std::vector<double> scratch;
+  // Private copies of a call's index arrays (Args::Labels), one per array,
+  // reused across calls like the scratch memory.
+  std::vector<std::vector<int32_t>> indices;
 };
 
 // Scratch space for n values of T, valid until the next call that asks for it.

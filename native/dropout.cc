@@ -10,7 +10,7 @@ namespace {
 // dropoutForward(state, x, mask, out, p)
 Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
   Args args(info, "dropoutForward", 5);
-  Mt19937 mt = StateArg(args, 0);
+  auto mt = StateArg(args, 0);
   const double p = args.Number(4, "p");
   if (!(p >= 0 && p < 1)) args.Fail<Napi::RangeError>("p must be in [0, 1)");
   args.Dispatch(1, "x", [&](auto zero) {

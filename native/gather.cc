@@ -23,10 +23,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
     args.Dispatch(2, "dst", [&](auto dst_zero) {
       using Dst = decltype(dst_zero);
       const auto dst = args.Array<Dst>(2, "dst", idx.length * row_len);
-      const auto s0 = reinterpret_cast<uintptr_t>(src.data), d0 = reinterpret_cast<uintptr_t>(dst.data);
-      if (d0 < s0 + src.length * sizeof(Src) && s0 < d0 + dst.length * sizeof(Dst)) {
-        args.Fail<Napi::RangeError>("dst shares memory with src");
-      }
+      args.Disjoint({{"dst", dst}}, {{"src", src}});
       const auto* s = static_cast<const Src*>(src.data);
       const auto* rows = static_cast<const int32_t*>(idx.data);
       ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
@@ -48,12 +45,13 @@ Napi::Value GatherByteRows(const Napi::CallbackInfo& info) {
                                 std::to_string(row_len));
   }
   const auto idx = args.Labels(1, "idx", args.Array<int32_t>(1, "idx").length, src.length / row_len);
-  const double* mean = args.IsNull(2) ? nullptr : args.Array<double>(2, "mean", row_len).data;
+  const View<double> mean = args.IsNull(2) ? View<double>{nullptr, 0} : args.Array<double>(2, "mean", row_len);
   args.Dispatch(3, "dst", [&](auto zero) {
     using Dst = decltype(zero);
     const auto dst = args.Array<Dst>(3, "dst", idx.length * row_len);
+    args.Disjoint({{"dst", dst}}, {{"src", src}, {"mean", mean}});
     Dst* mean_dst = Scratch<Dst>(info.Env(), row_len);
-    round_mean(mean, mean_dst, row_len);
+    round_mean(static_cast<const double*>(mean.data), mean_dst, row_len);
     const auto* s = static_cast<const uint8_t*>(src.data);
     const auto* rows = static_cast<const int32_t*>(idx.data);
     ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {

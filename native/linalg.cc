@@ -49,7 +49,7 @@ Napi::Value SymmetricEigen(const Napi::CallbackInfo& info) {
     using T = decltype(zero);
     const auto a = args.Array<T>(0, "a", n * n);
     const auto w = args.Array<T>(1, "w", n);
-    args.Disjoint<T>({{"w", w}}, {{"a", a}});
+    args.Disjoint<T>({{"w", w}, {"a", a}});
     result = symmetric_eigen(a.data, w.data, int(n));
   });
   if (result != 0) args.Fail<Napi::RangeError>("the eigenvalue iteration did not converge (LAPACK info " + std::to_string(result) + ")");

@@ -34,6 +34,8 @@ double softmax_loss(const T* x, const int32_t* y, T* dx, int n, int c) {
 }
 
 // Multiclass hinge loss with margin 1: loss_i = sum_{j != y_i} max(0, x_ij - x_iy + 1).
+// As numpy: a NaN margin makes the loss NaN (np.maximum propagates it) but
+// adds nothing to the gradient (the reference's `margins > 0` is false).
 template <typename T>
 double svm_loss(const T* x, const int32_t* y, T* dx, int n, int c) {
   double loss = 0;
@@ -45,12 +47,12 @@ double svm_loss(const T* x, const int32_t* y, T* dx, int n, int c) {
     int positive = 0;
     for (int j = 0; j < c; ++j) {
       const T margin = row[j] - correct + T(1);
-      if (j != y[i] && margin > T(0)) {
-        loss += margin;
+      drow[j] = T(0);
+      if (j == y[i]) continue;
+      if (!(margin <= T(0))) loss += margin;
+      if (margin > T(0)) {
         drow[j] = inv_n;
         ++positive;
-      } else {
-        drow[j] = T(0);
       }
     }
     drow[y[i]] = static_cast<T>(-positive) * inv_n;

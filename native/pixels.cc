@@ -33,6 +33,7 @@ Napi::Value PixelMean(const Napi::CallbackInfo& info) {
   Args args(info, "pixelMean", 7);
   const ImageRange r = Range(args);
   const auto mean = args.Array<double>(6, "mean", r.channels * r.plane);
+  args.Disjoint({{"mean", mean}}, {{"src", r.src}});
   pixel_mean(r.src.data, r.first, r.count, r.channels, r.plane, r.hwc, mean.data);
   return info.Env().Undefined();
 }
@@ -42,11 +43,13 @@ Napi::Value PixelsToFloat(const Napi::CallbackInfo& info) {
   Args args(info, "pixelsToFloat", 8);
   const ImageRange r = Range(args);
   const size_t size = r.channels * r.plane;
-  const double* mean = args.IsNull(6) ? nullptr : args.Array<double>(6, "mean", size).data;
+  const View<double> mean = args.IsNull(6) ? View<double>{nullptr, 0} : args.Array<double>(6, "mean", size);
   args.Dispatch(7, "dst", [&](auto zero) {
     using T = decltype(zero);
     const auto dst = args.Array<T>(7, "dst", r.count * size);
-    pixels_to_float(r.src.data, r.first, r.count, r.channels, r.plane, r.hwc, mean, dst.data);
+    args.Disjoint({{"dst", dst}}, {{"src", r.src}, {"mean", mean}});
+    pixels_to_float(r.src.data, r.first, r.count, r.channels, r.plane, r.hwc, static_cast<const double*>(mean.data),
+                    dst.data);
   });
   return info.Env().Undefined();
 }

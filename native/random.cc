@@ -21,8 +21,9 @@ Napi::Value RandomSeed(const Napi::CallbackInfo& info) {
 // randomUniform(state, out): out[i] in [0, 1), as rand().
 Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
   Args args(info, "randomUniform", 2);
-  Mt19937 mt = StateArg(args, 0);
+  auto mt = StateArg(args, 0);
   const auto out = args.Array<double>(1, "out");
+  args.Disjoint({{"out", out}});
   for (size_t i = 0; i < out.length; ++i) out.data[i] = mt.NextDouble();
   return info.Env().Undefined();
 }
@@ -30,9 +31,10 @@ Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
 // randomGauss(state, gauss, out): standard normals, as randn().
 Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
   Args args(info, "randomGauss", 3);
-  Mt19937 mt = StateArg(args, 0);
+  auto mt = StateArg(args, 0);
   const auto gauss = args.Array<double>(1, "gauss", 2);
   const auto out = args.Array<double>(2, "out");
+  args.Disjoint({{"gauss", gauss}, {"out", out}});
   for (size_t i = 0; i < out.length; ++i) out.data[i] = LegacyGauss(mt, gauss.data);
   return info.Env().Undefined();
 }
@@ -40,8 +42,9 @@ Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
 // randomBounded(state, out, low, range): out[i] = low + an integer in [0, range].
 Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
   Args args(info, "randomBounded", 4);
-  Mt19937 mt = StateArg(args, 0);
+  auto mt = StateArg(args, 0);
   const auto out = args.Array<int32_t>(1, "out");
+  args.Disjoint({{"out", out}});
   const double low = args.Number(2, "low"), range = args.Number(3, "range");
   if (!(range >= 0 && range <= 4294967295.0 && std::floor(range) == range)) {
     args.Fail<Napi::RangeError>("range must be an integer in [0, 2^32)");
@@ -59,8 +62,9 @@ Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
 // out.length + 1 elements: out[k] is in [0, i] for i = out.length - k.
 Napi::Value RandomSwaps(const Napi::CallbackInfo& info) {
   Args args(info, "randomSwaps", 2);
-  Mt19937 mt = StateArg(args, 0);
+  auto mt = StateArg(args, 0);
   const auto out = args.Array<int32_t>(1, "out");
+  args.Disjoint({{"out", out}});
   if (out.length > 2147483647u) args.Fail<Napi::RangeError>("out is too long");
   for (size_t k = 0; k < out.length; ++k) {
     out.data[k] = static_cast<int32_t>(mt.Bounded(static_cast<uint32_t>(out.length - k)));

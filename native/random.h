@@ -5,8 +5,10 @@
 // hidden in the addon: 624 words of key plus the position, and for Gaussians
 // [has_gauss, gauss]. The logarithm is the C library's, as numpy's is; V8's
 // Math.log differs from it in the last bit for a few percent of inputs.
+// A generator draws from its own copy of that state (see random_state.h).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +22,17 @@ constexpr size_t kMtStateWords = kMtN + 1;
 
 class Mt19937 {
  public:
-  explicit Mt19937(uint32_t* state) : key_(state), pos_(state[kMtN]) {}
+  // A copy of state (kMtStateWords); Store writes it back. The position is
+  // kept in range by NextUint32 whatever the copy held.
+  explicit Mt19937(const uint32_t* state) : pos_(state[kMtN]) { std::copy(state, state + kMtN, key_); }
+
+  void Store(uint32_t* state) const {
+    std::copy(key_, key_ + kMtN, state);
+    state[kMtN] = pos_;
+  }
+
+  uint32_t Position() const { return pos_; }
+  const uint32_t* Key() const { return key_; }
 
   // numpy's mt19937_seed (Knuth's initialisation).
   void Seed(uint32_t seed) {
@@ -72,8 +84,8 @@ class Mt19937 {
     pos_ = 0;
   }
 
-  uint32_t* key_;
-  uint32_t& pos_;
+  uint32_t key_[kMtN];
+  uint32_t pos_;
 };
 
 // legacy_gauss: gauss[0] is 1 when gauss[1] holds the cached twin.

@@ -17,13 +17,33 @@ inline bool Degenerate(const uint32_t* key) {
   return true;
 }
 
-// A Uint32Array of kMtStateWords: key and position. Unless `seeding`, it must
-// hold a usable generator.
-inline Mt19937 StateArg(const Args& args, size_t i, bool seeding = false) {
+// The caller's generator for the length of one call: it draws from a private
+// copy of the state, checked once copied (a state in a SharedArrayBuffer may
+// be changed by another thread meanwhile: a position moved past the key, or
+// a key zeroed into the fixed point, would read out of bounds or loop
+// forever), and writes it back when the call ends.
+class CallerGenerator : public Mt19937 {
+ public:
+  // state: a Uint32Array of kMtStateWords, key and position. Unless
+  // `seeding`, it must hold a usable generator.
+  CallerGenerator(const Args& args, uint32_t* state, bool seeding) : Mt19937(state), home_(state) {
+    if (Position() > kMtN) args.Fail<Napi::RangeError>("state position is past the key");
+    if (!seeding && Degenerate(Key())) args.Fail<Napi::RangeError>("state is all zero: seed it first");
+  }
+  CallerGenerator(const CallerGenerator&) = delete;
+  CallerGenerator& operator=(const CallerGenerator&) = delete;
+  ~CallerGenerator() { Store(home_); }
+
+ private:
+  uint32_t* home_;
+};
+
+// The generator of argument i. The state is written: no other array of the
+// call may share its memory.
+inline CallerGenerator StateArg(const Args& args, size_t i, bool seeding = false) {
   const auto state = args.Array<uint32_t>(i, "state", kMtStateWords);
-  if (state.data[kMtN] > kMtN) args.Fail<Napi::RangeError>("state position is past the key");
-  if (!seeding && Degenerate(state.data)) args.Fail<Napi::RangeError>("state is all zero: seed it first");
-  return Mt19937(state.data);
+  args.Disjoint({{"state", state}});
+  return CallerGenerator(args, state.data, seeding);
 }
 
 }  // namespace nndl

@@ -1,7 +1,5 @@
 #include "vector.h"
 
-#include <type_traits>
-
 #include "args.h"
 #include "bindings.h"
 #include "blas.h"
@@ -57,7 +55,7 @@ Napi::Value SubtractRowVector(const Napi::CallbackInfo& info) {
   args.Dispatch(0, "a", [&](auto zero) {
     using T = decltype(zero);
     const auto a = args.Array<T>(0, "a", n * m);
-    if constexpr (std::is_same_v<T, double>) args.Disjoint<double>({{"a", a}}, {{"v", v}});
+    args.Disjoint({{"a", a}}, {{"v", v}});
     subtract_row_vector(a.data, static_cast<const double*>(v.data), n, m);
   });
   return info.Env().Undefined();
