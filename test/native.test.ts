@@ -192,6 +192,117 @@ describe('the addon checks its arguments again', () => {
   });
 });
 
+// Views of one ArrayBuffer as two element types, as a caller could pass them.
+function overlapping<A, B>(makeA: (b: ArrayBuffer) => A, makeB: (b: ArrayBuffer) => B, bytes = 4096): [A, B] {
+  const buffer = new ArrayBuffer(bytes);
+  return [makeA(buffer), makeB(buffer)];
+}
+
+const seededState = (buffer: ArrayBuffer, offset = 0) => {
+  const state = new Uint32Array(buffer, offset, 625);
+  addon.randomSeed(state, 1);
+  return state;
+};
+
+// Each output laid over an input (or another output) of another element type.
+const overlaps: [string, () => unknown, string][] = [
+  ['softmaxLoss dx over the labels', () => {
+    const [dx, y] = overlapping((b) => new Float64Array(b, 0, 6), (b) => new Int32Array(b, 8, 2));
+    return addon.softmaxLoss(f64(6), y, dx, 2, 3);
+  }, 'softmaxLoss: dx shares memory with y'],
+  ['svmLoss dx (float32) over the labels', () => {
+    const [dx, y] = overlapping((b) => new Float32Array(b, 0, 6), (b) => new Int32Array(b, 0, 2));
+    return addon.svmLoss(f32(6), y, dx, 2, 3);
+  }, 'svmLoss: dx shares memory with y'],
+  ['gatherRows dst over idx', () => {
+    const [dst, idx] = overlapping((b) => new Float32Array(b, 0, 9), (b) => new Int32Array(b, 12, 3));
+    return addon.gatherRows(f64(6), idx, dst, 3);
+  }, 'gatherRows: dst shares memory with idx'],
+  ['gatherRows dst over src', () => {
+    const [dst, src] = overlapping((b) => new Float32Array(b, 0, 6), (b) => new Float64Array(b, 16, 6));
+    return addon.gatherRows(src, new Int32Array([0, 1]), dst, 3);
+  }, 'gatherRows: dst shares memory with src'],
+  ['gatherByteRows dst over idx', () => {
+    const [dst, idx] = overlapping((b) => new Float64Array(b, 0, 6), (b) => new Int32Array(b, 40, 2));
+    return addon.gatherByteRows(new Uint8Array(6), idx, null, dst, 3);
+  }, 'gatherByteRows: dst shares memory with idx'],
+  ['gatherByteRows dst over mean', () => {
+    const [dst, mean] = overlapping((b) => new Float32Array(b, 0, 6), (b) => new Float64Array(b, 8, 3));
+    return addon.gatherByteRows(new Uint8Array(6), new Int32Array([0, 1]), mean, dst, 3);
+  }, 'gatherByteRows: dst shares memory with mean'],
+  ['gatherByteRows dst over src', () => {
+    const [dst, src] = overlapping((b) => new Float32Array(b, 0, 6), (b) => new Uint8Array(b, 3, 6));
+    return addon.gatherByteRows(src, new Int32Array([0, 1]), null, dst, 3);
+  }, 'gatherByteRows: dst shares memory with src'],
+  ['randomUniform out over the state', () => {
+    const [out, state] = overlapping((b) => new Float64Array(b, 2000, 4), (b) => seededState(b));
+    return addon.randomUniform(state, out);
+  }, 'randomUniform: state shares memory with out'],
+  ['randomGauss gauss over the state', () => {
+    const [gauss, state] = overlapping((b) => new Float64Array(b, 0, 2), (b) => seededState(b));
+    return addon.randomGauss(state, gauss, f64(3));
+  }, 'randomGauss: state shares memory with gauss'],
+  ['randomGauss out over gauss', () => {
+    const [out, gauss] = overlapping((b) => new Float64Array(b, 0, 4), (b) => new Float64Array(b, 8, 2));
+    return addon.randomGauss(seededState(new ArrayBuffer(2500)), gauss, out);
+  }, 'randomGauss: gauss shares memory with out'],
+  ['randomBounded out over the state', () => {
+    const [out, state] = overlapping((b) => new Int32Array(b, 2496, 4), (b) => seededState(b));
+    return addon.randomBounded(state, out, 0, 9);
+  }, 'randomBounded: state shares memory with out'],
+  ['randomSwaps out over the state', () => {
+    const [out, state] = overlapping((b) => new Int32Array(b, 0, 4), (b) => seededState(b));
+    return addon.randomSwaps(state, out);
+  }, 'randomSwaps: state shares memory with out'],
+  ['dropoutForward mask over the state', () => {
+    const [mask, state] = overlapping((b) => new Float64Array(b, 8, 4), (b) => seededState(b));
+    return addon.dropoutForward(state, f64(4), mask, f64(4), 0.5);
+  }, 'dropoutForward: state shares memory with mask'],
+  ['dropoutForward out over the state', () => {
+    const [out, state] = overlapping((b) => new Float32Array(b, 8, 4), (b) => seededState(b));
+    return addon.dropoutForward(state, f32(4), f32(4), out, 0.5);
+  }, 'dropoutForward: state shares memory with out'],
+  ['pixelMean mean over the pixels', () => {
+    const [mean, src] = overlapping((b) => new Float64Array(b, 0, 4), (b) => new Uint8Array(b, 0, 12));
+    return addon.pixelMean(src, 0, 3, 2, 2, false, mean);
+  }, 'pixelMean: mean shares memory with src'],
+  ['pixelsToFloat dst over the pixels', () => {
+    const [dst, src] = overlapping((b) => new Float32Array(b, 0, 12), (b) => new Uint8Array(b, 20, 12));
+    return addon.pixelsToFloat(src, 0, 3, 2, 2, true, null, dst);
+  }, 'pixelsToFloat: dst shares memory with src'],
+  ['pixelsToFloat dst over the mean', () => {
+    const [dst, mean] = overlapping((b) => new Float32Array(b, 0, 12), (b) => new Float64Array(b, 16, 4));
+    return addon.pixelsToFloat(new Uint8Array(12), 0, 3, 2, 2, true, mean, dst);
+  }, 'pixelsToFloat: dst shares memory with mean'],
+  ['subtractRowVector float32 rows over the float64 vector', () => {
+    const [a, v] = overlapping((b) => new Float32Array(b, 0, 6), (b) => new Float64Array(b, 8, 3));
+    return addon.subtractRowVector(a, v, 2, 3);
+  }, 'subtractRowVector: a shares memory with v'],
+  ['symmetricEigen w over a', () => {
+    const a = Float64Array.from([2, 1, 1, 2]);
+    return addon.symmetricEigen(a, a.subarray(2), 2);
+  }, 'symmetricEigen: w shares memory with a'],
+];
+
+describe('outputs over arrays of another element type are refused', () => {
+  test.each(overlaps)('%s', (_, call, message) => {
+    const e = thrown(call);
+    expect(e.name).toBe('RangeError');
+    expect(e.message).toBe(message);
+  });
+
+  test('reading one array twice is fine: only written memory must be apart', () => {
+    const a = Float64Array.from([1, 2, 3, 4]);
+    const c = f64(4);
+    addon.gemm(false, true, 2, 2, 2, 1, a, a, 0, c);
+    expect(Array.from(c)).toEqual([5, 11, 11, 25]);
+    const pixels = Uint8Array.from([10, 20, 30, 40]);
+    const mean = f64(2);
+    addon.pixelMean(pixels, 0, 2, 1, 2, false, mean);
+    expect(Array.from(mean)).toEqual([20, 30]);
+  });
+});
+
 describe('loading', () => {
   test('a missing addon says how to build it', () => {
     const saved = process.env.NNDL_ADDON;
