@@ -72,16 +72,23 @@ export function addScaled(y: Tensor, alpha: number, x: Tensor): Tensor {
   return target;
 }
 
-/** Index of the largest value of each row of a (N, C) matrix (the first on ties), as np.argmax(axis=1). */
+/**
+ * Index of the largest value of each row of a (N, C) matrix (the first on
+ * ties), as np.argmax(axis=1): a NaN counts as the largest, so a row holding
+ * one gives the first NaN's index.
+ */
 export function argmaxRows(scores: Tensor): Int32Array {
   const fn = 'argmaxRows';
   const s = nonEmptyTensorArg(fn, 'scores', scores);
   ndimArg(fn, 'scores', s, 2);
   const [n, c] = s.shape;
+  const d = s.data;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
+    const row = i * c;
     let best = 0;
-    for (let j = 1; j < c; j++) if (s.data[i * c + j] > s.data[i * c + best]) best = j;
+    // !(v <= max) holds for a larger v and for NaN; nothing replaces a NaN.
+    for (let j = 1; j < c && !Number.isNaN(d[row + best]); j++) if (!(d[row + j] <= d[row + best])) best = j;
     out[i] = best;
   }
   return out;
