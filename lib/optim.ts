@@ -3,7 +3,10 @@
  * parameters w, their gradient dw and a config holding hyper-parameters and
  * state, and returns [nextW, config]. The config object is the one passed in
  * (created when absent), filled with defaults on first use, and its state
- * tensors are updated in place on every step. `{out: w}` updates w in place.
+ * tensors are updated in place on every step. A config that cannot be
+ * written (frozen, sealed, read-only properties: shared constants) is copied
+ * first and the copy returned, so callers keep the config they get back.
+ * `{out: w}` updates w in place.
  */
 import { native } from './native';
 import { optionsArg, output, type ForwardOptions } from './outputs';
@@ -52,9 +55,16 @@ function checked(fn: string, wv: unknown, dwv: unknown, configv: unknown, option
   const dw = nonEmptyTensorArg(fn, 'dw', dwv);
   sameDtype(fn, { w, dw });
   sameShape(fn, 'dw', dw, 'w', w);
-  const config = (configv === undefined ? {} : objectArg(fn, 'config', configv)) as OptimConfig;
   const out = output(fn, optionsArg(fn, options), 'out', w.shape, w.dtype);
-  return { w, dw, config, out };
+  return { w, dw, config: configArg(fn, configv), out };
+}
+
+/** The config a rule writes its defaults and state into: the caller's when it can be written, else a copy. */
+function configArg(fn: string, value: unknown): OptimConfig {
+  if (value === undefined) return {};
+  const config = objectArg(fn, 'config', value);
+  const writable = Object.isExtensible(config) && Object.values(Object.getOwnPropertyDescriptors(config)).every((d) => d.writable === true);
+  return (writable ? config : { ...config }) as OptimConfig;
 }
 
 /** config[key], defaulted and checked to be a finite number. */

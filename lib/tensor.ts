@@ -4,7 +4,9 @@
  * Tensor to the native layer never copies it.
  */
 import { native } from './native';
-import { describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg } from './validate';
+import {
+  attachedArg, describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg, tensorArg,
+} from './validate';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
@@ -60,6 +62,7 @@ export class Tensor {
    */
   reshape(...shape: number[]): Tensor {
     const fn = 'reshape';
+    attachedArg(fn, 'the tensor', this);
     const inferred = shape.indexOf(-1);
     if (inferred !== shape.lastIndexOf(-1)) throw invalidValue(fn, 'shape', 'at most one -1', shape);
     const dims = shape.map((d, i) => (i === inferred ? 1 : nonNegativeIntegerArg(fn, `shape[${i}]`, d)));
@@ -78,17 +81,20 @@ export class Tensor {
 
   /** A copy with its own data. */
   clone(): Tensor {
+    attachedArg('clone', 'the tensor', this);
     return new Tensor(this.data.slice(), this.shape);
   }
 
   /** A copy converted to `dtype` (a plain copy when it already has that dtype). */
   astype(dtype: DType): Tensor {
     const target = dtypeArg('astype', 'dtype', dtype);
+    attachedArg('astype', 'the tensor', this);
     return new Tensor(ARRAY_TYPES[target].from(this.data), this.shape);
   }
 
   /** The values as nested arrays, one level per dimension (a number for a 0-d tensor). */
   toArray(): NestedArray {
+    attachedArg('toArray', 'the tensor', this);
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.shape.length) return this.data[offset];
       const stride = product(this.shape.slice(dim + 1));
@@ -119,19 +125,22 @@ export function zeros(shape: Shape, dtype: DType = 'float64'): Tensor {
 /**
  * A tensor whose values are whatever the memory held, like numpy's empty: for
  * outputs a kernel overwrites entirely, where zero-filling a large array would
- * cost as much as the kernel's own work.
+ * cost as much as the kernel's own work. Its data is a whole ArrayBuffer of
+ * its own (allocUnsafeSlow, not allocUnsafe's shared pool): posting or
+ * cloning `t.data.buffer` sends exactly the tensor's bytes, nothing else.
  */
 export function empty(shape: Shape, dtype: DType = 'float64'): Tensor {
   const dims = shapeArg('empty', 'shape', shape);
   const type = ARRAY_TYPES[dtypeArg('empty', 'dtype', dtype)];
   const length = product(dims);
-  const bytes = Buffer.allocUnsafe(length * type.BYTES_PER_ELEMENT);
-  return new Tensor(advised(new type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length)), dims);
+  const buffer = Buffer.allocUnsafeSlow(length * type.BYTES_PER_ELEMENT).buffer as ArrayBuffer;
+  return new Tensor(advised(new type(buffer, 0, length)), dims);
 }
 
 /** An uninitialized tensor with the shape and dtype of `t` (see empty). */
 export function emptyLike(t: Tensor): Tensor {
-  return empty(t.shape, t.dtype);
+  const like = tensorArg('emptyLike', 't', t);
+  return empty(like.shape, like.dtype);
 }
 
 /** A zero tensor whose data lives in a SharedArrayBuffer, which worker threads can read without a copy. */
@@ -144,7 +153,8 @@ export function sharedZeros(shape: Shape, dtype: DType = 'float64'): Tensor {
 
 /** A zero tensor with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor): Tensor {
-  return new Tensor(new ARRAY_TYPES[t.dtype](t.size), t.shape);
+  const like = tensorArg('zerosLike', 't', t);
+  return new Tensor(new ARRAY_TYPES[like.dtype](like.size), like.shape);
 }
 
 /**

@@ -53,7 +53,23 @@ export function invalidValue(fn: string, name: string, expected: string, value: 
 
 export function tensorArg(fn: string, name: string, value: unknown): Tensor {
   if (!(value instanceof Tensor)) throw invalidType(fn, name, 'a Tensor', value);
-  return value;
+  return attachedArg(fn, name, value);
+}
+
+/**
+ * A tensor whose data is still there. Transferring its buffer (postMessage
+ * or structuredClone with `transfer`) detaches it: the typed array is then
+ * empty, and a tensor of any other size has lost its values.
+ */
+export function attachedArg(fn: string, name: string, t: Tensor): Tensor {
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.length !== size) {
+    throw new TypeError(
+      `${fn}: the buffer of ${name} is detached (transferred by postMessage or structuredClone): ` +
+        `its data holds ${t.data.length} values of the ${size} its shape ${formatShape(t.shape)} needs`,
+    );
+  }
+  return t;
 }
 
 /** A tensor with at least one element, as every kernel needs. */

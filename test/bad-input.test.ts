@@ -92,7 +92,34 @@ const rules: Record<string, Case[]> = {
     [`${name} short`, () => loss(scores, [0, 1, 2]), RangeError, new RegExp(`^${name}: y has 3 labels but x has 4 rows$`)],
     [`${name} long`, () => loss(scores, new Int32Array(5)), RangeError, new RegExp(`${name}: y has 5 labels`)],
   ]),
+  'helpers given something else than a tensor or class indices': [
+    ['zerosLike undefined', () => nndl.zerosLike(undefined as never), TypeError, /^zerosLike: Expected a Tensor for t but received undefined$/],
+    ['emptyLike Array', () => nndl.emptyLike([1, 2] as never), TypeError, /^emptyLike: Expected a Tensor for t but received Array of length 2$/],
+    ['accuracy undefined', () => nndl.accuracy(undefined as never, [1]), TypeError,
+      /^accuracy: Expected an Int32Array, Uint8Array or number\[\] of class indices for predicted but received undefined$/],
+    ['accuracy labels a Tensor', () => nndl.accuracy(new Int32Array(4), scores as never), TypeError, /^accuracy: .* for labels but received float64 Tensor/],
+    ['accuracy lengths differ', () => nndl.accuracy(new Int32Array(5), [0, 1, 2, 3]), RangeError,
+      /^accuracy: predicted has 5 values but labels has 4$/],
+    ['accuracy of nothing', () => nndl.accuracy([], new Int32Array(0)), RangeError, /^accuracy: Expected at least one prediction for predicted/],
+  ],
+  'a tensor whose buffer was transferred away': [
+    ['toArray', () => detached().toArray(), TypeError,
+      /^toArray: the buffer of the tensor is detached \(transferred by postMessage or structuredClone\): its data holds 0 values of the 6 its shape \[2, 3\] needs$/],
+    ['clone', () => detached().clone(), TypeError, /^clone: the buffer of the tensor is detached/],
+    ['astype', () => detached().astype('float32'), TypeError, /^astype: the buffer of the tensor is detached/],
+    ['reshape', () => detached().reshape(3, 2), TypeError, /^reshape: the buffer of the tensor is detached/],
+    ['reluForward', () => nndl.reluForward(detached()), TypeError, /^reluForward: the buffer of x is detached/],
+    ['affineForward', () => nndl.affineForward(x, w, detached()), TypeError, /^affineForward: the buffer of b is detached/],
+    ['zerosLike', () => nndl.zerosLike(detached()), TypeError, /^zerosLike: the buffer of t is detached/],
+  ],
 };
+
+/** A [2, 3] tensor whose buffer has been transferred (detached). */
+function detached(): Tensor {
+  const t = zeros([2, 3]);
+  structuredClone(t.data.buffer, { transfer: [t.data.buffer as ArrayBuffer] });
+  return t;
+}
 
 describe.each(Object.entries(rules))('%s', (_, cases) => {
   test.each(cases)('%s', (__, call, type, message) => {

@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { adam, rmsprop, sgd, sgdMomentum, updateRuleArg } from '../lib/optim';
+import { TwoLayerNet } from '../lib/models/two-layer-net';
+import { adam, rmsprop, sgd, sgdMomentum, updateRuleArg, type OptimConfig } from '../lib/optim';
+import { Solver } from '../lib/solver';
 import { fromArray, zeros } from '../lib/tensor';
 import { relError } from '../lib/gradient-check';
 
@@ -72,4 +74,35 @@ test('bad input', () => {
   expect(() => sgdMomentum(fromArray([1, 2]), fromArray([1, 2]), { velocity: zeros([3]) })).toThrow(/config\.velocity has shape \[3\]/);
   expect(() => sgd([1] as never, fromArray([1]))).toThrow(/Expected a Tensor for w/);
   expect(() => updateRuleArg('Solver', 'options.updateRule', 'sgdd')).toThrow(/one of sgd, sgd_momentum/);
+});
+
+describe('a config that cannot be written', () => {
+  test.each([
+    ['frozen', (c: object) => Object.freeze(c)],
+    ['sealed', (c: object) => Object.seal(c)],
+    ['with a read-only property', (c: object) => Object.defineProperty(c, 'learningRate', { value: 0.5, writable: false, enumerable: true })],
+  ])('%s: the rule works on a copy and returns it, leaving the caller\'s alone', (_, lock) => {
+    const shared = lock({ learningRate: 0.5 }) as OptimConfig;
+    const [next, config] = adam(fromArray([1, 2]), fromArray([0.1, 0.2]), shared);
+    expect(config).not.toBe(shared);
+    expect(config).toMatchObject({ learningRate: 0.5, beta1: 0.9, t: 1 });
+    expect(Object.keys(shared)).toEqual(['learningRate']);
+    const [again, after] = adam(next, fromArray([0.1, 0.2]), config);
+    expect(after).toBe(config);
+    expect(after.t).toBe(2);
+    expect(again.data[0]).toBeLessThan(next.data[0]);
+  });
+
+  test('the Solver takes a frozen optimConfig, shared by every parameter', () => {
+    const model = new TwoLayerNet({ inputDim: 4, hiddenDims: 3, numClasses: 2, rng: 0 });
+    const X = fromArray([[1, 2, 3, 4], [4, 3, 2, 1]]);
+    const y = Int32Array.from([0, 1]);
+    const optimConfig = Object.freeze({ learningRate: 1e-2 });
+    const solver = new Solver(model, { XTrain: X, yTrain: y, XVal: X, yVal: y }, {
+      updateRule: 'adam', optimConfig, numEpochs: 2, batchSize: 2, lrDecay: 0.5, verbose: false, rng: 0,
+    });
+    solver.train();
+    expect(solver.optimConfigs.W1).toMatchObject({ learningRate: 2.5e-3, t: 2 });
+    expect(optimConfig).toEqual({ learningRate: 1e-2 });
+  });
 });

@@ -1,4 +1,7 @@
-import { Tensor, fromArray, linspace, zeros, zerosLike } from '../lib/tensor';
+import { MessageChannel } from 'node:worker_threads';
+
+import * as nndl from '../lib/index';
+import { Tensor, empty, emptyLike, fromArray, linspace, zeros, zerosLike } from '../lib/tensor';
 
 describe('Tensor', () => {
   test('zeros has the shape, dtype and size asked for', () => {
@@ -109,5 +112,45 @@ describe('Tensor', () => {
       expect(() => linspace(0, Infinity, 3)).toThrow(TypeError);
       expect(() => linspace(0, 1, -3)).toThrow(RangeError);
     });
+  });
+});
+
+describe('every tensor a function returns owns its whole ArrayBuffer', () => {
+  // Small outputs are where a shared pool would hand out slices of one 8 KB
+  // buffer: posting or cloning out.data.buffer would then send the other
+  // slices' bytes (other tensors, other modules' strings) along.
+  const x = fromArray([[1, -2, 3], [-4, 5, -6]]);
+  const w = fromArray([[1, 0], [0, 1], [1, 1]]);
+  const b = fromArray([0.5, -0.5]);
+  const made: [string, () => Tensor][] = [
+    ['empty', () => empty([3])],
+    ['empty float32', () => empty([2, 3], 'float32')],
+    ['emptyLike', () => emptyLike(x)],
+    ['zeros', () => zeros([3])],
+    ['zerosLike', () => zerosLike(x)],
+    ['clone', () => x.clone()],
+    ['astype', () => x.astype('float32')],
+    ['fromArray', () => fromArray([1, 2])],
+    ['linspace', () => linspace(0, 1, 3)],
+    ['reluForward', () => nndl.reluForward(x)[0]],
+    ['affineForward', () => nndl.affineForward(x, w, b)[0]],
+    ['affineBackward dw', () => nndl.affineBackward(fromArray([[1, 1], [1, 1]]), { x, w })[1]],
+    ['softmaxLoss dx', () => nndl.softmaxLoss(x, [0, 1])[1]],
+    ['matmul', () => nndl.matmul(x, w)],
+    ['columnSums', () => nndl.columnSums(x)],
+    ['sgd', () => nndl.sgd(b, b)[0]],
+  ];
+
+  test.each(made)('%s', async (_, make) => {
+    const t = make();
+    const bytes = t.data.byteLength;
+    expect([t.data.byteOffset, t.data.buffer.byteLength]).toEqual([0, bytes]);
+    expect(structuredClone(t.data.buffer).byteLength).toBe(bytes);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<ArrayBuffer>((resolve) => port2.once('message', resolve));
+    port1.postMessage(t.data.buffer);
+    const posted = await received;
+    port1.close();
+    expect(new Uint8Array(posted)).toEqual(new Uint8Array(t.data.buffer));
   });
 });

@@ -15,8 +15,8 @@ import { randomStateArg, type NumpyRandomState, type RandomSource } from '../ran
 import { native } from '../native';
 import { Tensor, zeros, type DType, type FloatArray } from '../tensor';
 import {
-  booleanArg, dtypeArg, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
-  numberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
+  booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
+  numberArg, objectArg, positiveIntegerArg, positiveNumberArg, tensorArg, type Labels,
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
@@ -187,8 +187,8 @@ export class FullyConnectedNet implements Model {
     const W: FloatArray[] = [];
     const b: FloatArray[] = [];
     for (let l = 1; l <= L; l++) {
-      W.push(this.paramData(fn, this.weights[l - 1], dims[l - 1] * dims[l]));
-      b.push(this.paramData(fn, names.b[l - 1], dims[l]));
+      W.push(this.paramData(fn, this.weights[l - 1], [dims[l - 1], dims[l]]));
+      b.push(this.paramData(fn, names.b[l - 1], [dims[l]]));
     }
     const ws = this.workspace;
     const dt = this.dtype;
@@ -215,11 +215,18 @@ export class FullyConnectedNet implements Model {
     return loss;
   }
 
-  /** The data of parameter name, which must still hold size values of the model's dtype. */
-  private paramData(fn: string, name: string, size: number): FloatArray {
-    const t = this.params[name];
-    if (!(t instanceof Tensor) || t.dtype !== this.dtype || t.size !== size) {
-      throw invalidType(fn, `params.${name}`, `a ${this.dtype} tensor of ${size} values`, t);
+  /**
+   * The data of parameter name, which must still have the layer's shape and
+   * the model's dtype: the same kinds of errors as the layer functions give
+   * in loss() (a RangeError for a shape, a TypeError for a dtype).
+   */
+  private paramData(fn: string, name: string, shape: readonly number[]): FloatArray {
+    const t = tensorArg(fn, `params.${name}`, this.params[name]);
+    if (t.dtype !== this.dtype) {
+      throw new TypeError(`${fn}: params.${name} is ${t.dtype} but the network is ${this.dtype}; convert it with .astype()`);
+    }
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`${fn}: params.${name} has shape ${formatShape(t.shape)} but the layer needs ${formatShape(shape)}`);
     }
     return t.data;
   }

@@ -14,7 +14,7 @@ import { addScaled, argmaxRows, columnSums, matmul, sumSquares } from '../ops';
 import { type NumpyRandomState, randomStateArg, type RandomSource } from '../random';
 import { Tensor, empty, zeros, type DType } from '../tensor';
 import {
-  booleanArg, dtypeArg, formatShape, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
+  booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
   positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
@@ -235,9 +235,24 @@ export class StandaloneTwoLayerNet implements Checkpointable {
   }
 }
 
-/** Fraction of predictions equal to the labels. */
-export function accuracy(predicted: Int32Array, labels: ArrayLike<number>): number {
+/** Class indices as accuracy takes them: a typed array or an array of numbers. */
+function classesArg(fn: string, name: string, value: unknown): ArrayLike<number> {
+  if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) return value as ArrayLike<number>;
+  throw invalidType(fn, name, 'an Int32Array, Uint8Array or number[] of class indices', value);
+}
+
+/**
+ * Fraction of predictions equal to the labels.
+ * @param predicted class indices, e.g. from argmaxRows
+ * @param labels the true classes, as many as predicted (at least one)
+ */
+export function accuracy(predicted: Int32Array | Labels, labels: Labels | ArrayLike<number>): number {
+  const fn = 'accuracy';
+  const p = classesArg(fn, 'predicted', predicted);
+  const y = classesArg(fn, 'labels', labels);
+  if (p.length !== y.length) throw new RangeError(`${fn}: predicted has ${p.length} values but labels has ${y.length}`);
+  if (p.length === 0) throw invalidValue(fn, 'predicted', 'at least one prediction', p);
   let correct = 0;
-  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
-  return correct / predicted.length;
+  for (let i = 0; i < p.length; i++) if (p[i] === y[i]) correct++;
+  return correct / p.length;
 }
