@@ -1,0 +1,236 @@
+/**
+ * One row per binding of the addon: how to build a valid call, argument by
+ * argument, with the sizes that tie the arguments together and the role of
+ * each array (read, written, or an index bounded by a size). The fuzz run and
+ * the native tests build their calls from it. A binding without a row, or a
+ * row without a binding, fails them: adding a binding means adding its row.
+ */
+import type { NativeBinding } from '../../lib/native';
+import type { Rand } from './rand';
+
+export type FloatArrayType = Float32ArrayConstructor | Float64ArrayConstructor;
+export type AnyArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/**
+ * What the kernel does with an array: reads it, writes it (outputs, and state
+ * updated in place), or reads indices from it, each in [0, bound).
+ */
+export type Role = { kind: 'read' } | { kind: 'written' } | { kind: 'index'; bound: number };
+
+export interface ArrayArg {
+  /** Position in the argument list. */
+  index: number;
+  role: Role;
+}
+
+/** Builds a valid call: each method appends arguments and returns the builder. */
+export class CallBuilder {
+  readonly args: unknown[] = [];
+  readonly arrays: ArrayArg[] = [];
+  /** The element type of the call's float arrays. */
+  readonly float: FloatArrayType;
+
+  constructor(
+    readonly rand: Rand,
+    private readonly addon: NativeBinding,
+  ) {
+    this.float = rand.chance(0.5) ? Float32Array : Float64Array;
+  }
+
+  /** k sizes in [1, max]; now and then one far larger, so that kernels split work as they do on real sizes. */
+  dims(k: number, max = 6): number[] {
+    return Array.from({ length: k }, () => (this.rand.chance(0.02) ? this.rand.int(100, 700) : this.rand.int(1, max)));
+  }
+
+  /** An array of the call's float type, read. */
+  in(length: number): this {
+    return this.array(this.filled(new this.float(length)), { kind: 'read' });
+  }
+
+  /** An array of the call's float type, written. */
+  out(length: number): this {
+    return this.array(this.filled(new this.float(length)), { kind: 'written' });
+  }
+
+  /** A float array of either precision, whatever the call's (the gathers convert). */
+  anyFloat(length: number, role: Role): this {
+    return this.array(this.filled(new (this.rand.chance(0.5) ? Float32Array : Float64Array)(length)), role);
+  }
+
+  f64(length: number, role: Role = { kind: 'read' }): this {
+    return this.array(this.filled(new Float64Array(length)), role);
+  }
+
+  /** `null` or, as often, what `make` appends: for the optional arrays. */
+  orNull(make: (b: this) => this): this {
+    if (this.rand.chance(0.5)) return make(this);
+    this.args.push(null);
+    return this;
+  }
+
+  /** n indices in [0, bound): labels or rows. */
+  indices(n: number, bound: number): this {
+    return this.array(Int32Array.from({ length: n }, () => this.rand.int(0, bound - 1)), { kind: 'index', bound });
+  }
+
+  int32Out(length: number): this {
+    return this.array(new Int32Array(length), { kind: 'written' });
+  }
+
+  bytes(length: number): this {
+    return this.array(Uint8Array.from({ length }, () => this.rand.int(0, 255)), { kind: 'read' });
+  }
+
+  /** A seeded generator state: key and position, written by every draw. */
+  state(): this {
+    const state = new Uint32Array(625);
+    this.addon.randomSeed(state, this.rand.u32());
+    return this.array(state, { kind: 'written' });
+  }
+
+  num(...values: number[]): this {
+    this.args.push(...values);
+    return this;
+  }
+
+  bool(): this {
+    this.args.push(this.rand.chance(0.5));
+    return this;
+  }
+
+  /** Any array, with its role. */
+  array(a: AnyArray, role: Role): this {
+    this.arrays.push({ index: this.args.length, role });
+    this.args.push(a);
+    return this;
+  }
+
+  private filled<A extends Float32Array | Float64Array>(a: A): A {
+    for (let i = 0; i < a.length; i++) a[i] = this.rand.float() * 4 - 2;
+    return a;
+  }
+}
+
+const read: Role = { kind: 'read' };
+const written: Role = { kind: 'written' };
+
+/** A symmetric positive definite matrix (n, n), so the factorizations succeed. */
+function spd(b: CallBuilder, n: number): Float64Array | Float32Array {
+  const a = new b.float(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = i === j ? n + 1 : b.rand.float() * 0.5;
+  }
+  return a;
+}
+
+export const BINDINGS: Record<keyof NativeBinding, (b: CallBuilder) => unknown> = {
+  affineForward: (b) => { const [n, d, m] = b.dims(3); b.in(n * d).in(d * m).in(m).out(n * m).num(n, d, m); },
+  affineReluForward: (b) => { const [n, d, m] = b.dims(3); b.in(n * d).in(d * m).in(m).out(n * m).num(n, d, m); },
+  affineBackward: (b) => {
+    const [n, d, m] = b.dims(3);
+    b.in(n * m).in(n * d).in(d * m).orNull((c) => c.out(n * d)).out(d * m).out(m).num(n, d, m);
+  },
+  affineReluBackward: (b) => {
+    const [n, d, m] = b.dims(3);
+    b.in(n * m).in(n * d).in(d * m).in(n * m).orNull((c) => c.out(n * d)).out(d * m).out(m).num(n, d, m);
+  },
+  affineBackwardSgd: (b) => {
+    const [n, d, m] = b.dims(3);
+    b.in(n * m).in(n * d).out(d * m).out(m).orNull((c) => c.out(n * d)).num(n, d, m, 0.1, 0.01);
+  },
+  affineReluBackwardSgd: (b) => {
+    const [n, d, m] = b.dims(3);
+    b.in(n * m).in(n * d).out(d * m).out(m).in(n * m).orNull((c) => c.out(n * d)).num(n, d, m, 0.1, 0.01);
+  },
+  reluForward: (b) => { const [n] = b.dims(1, 40); b.in(n).out(n); },
+  reluBackward: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n); },
+  leakyReluForward: (b) => { const [n] = b.dims(1, 40); b.in(n).out(n).num(0.1); },
+  leakyReluBackward: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n).num(0.1); },
+  sigmoidForward: (b) => { const [n] = b.dims(1, 40); b.in(n).out(n); },
+  sigmoidBackward: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n); },
+  tanhForward: (b) => { const [n] = b.dims(1, 40); b.in(n).out(n); },
+  tanhBackward: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n); },
+  softmaxLoss: (b) => { const [n, c] = b.dims(2); b.in(n * c).indices(n, c).out(n * c).num(n, c); },
+  svmLoss: (b) => { const [n, c] = b.dims(2); b.in(n * c).indices(n, c).out(n * c).num(n, c); },
+  randomSeed: (b) => { b.state().num(b.rand.u32()); },
+  randomUniform: (b) => { b.state().f64(b.dims(1, 40)[0], written); },
+  randomGauss: (b) => { b.state().f64(2, written).f64(b.dims(1, 40)[0], written); },
+  randomBounded: (b) => { b.state().int32Out(b.dims(1, 40)[0]).num(b.rand.int(-5, 5), b.rand.int(0, 100)); },
+  randomSwaps: (b) => { b.state().int32Out(b.dims(1, 40)[0]); },
+  sgd: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n).num(0.1); },
+  sgdMomentum: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n).out(n).num(0.1, 0.9); },
+  rmsprop: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n).out(n).num(0.1, 0.99, 1e-8); },
+  adam: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n).out(n).out(n).num(0.1, 0.9, 0.999, 1e-8, b.rand.int(1, 5)); },
+  batchnormForwardTrain: (b) => {
+    const [n, d] = b.dims(2);
+    b.in(n * d).in(d).in(d).out(d).out(d).out(n * d).out(n * d).out(d).num(n, d, 1e-5, 0.9);
+  },
+  batchnormForwardTest: (b) => { const [n, d] = b.dims(2); b.in(n * d).in(d).in(d).in(d).in(d).out(n * d).num(n, d, 1e-5); },
+  batchnormBackward: (b) => { const [n, d] = b.dims(2); b.in(n * d).in(n * d).in(d).in(d).out(n * d).out(d).out(d).num(n, d); },
+  dropoutForward: (b) => { const [n] = b.dims(1, 40); b.state().in(n).out(n).out(n).num(b.rand.float() * 0.9); },
+  dropoutBackward: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n); },
+  sumSquares: (b) => { b.in(b.dims(1, 40)[0]); },
+  axpy: (b) => { const [n] = b.dims(1, 40); b.num(0.5).in(n).out(n); },
+  columnSums: (b) => { const [n, m] = b.dims(2); b.in(n * m).out(m).num(n, m); },
+  subtractRowVector: (b) => { const [n, m] = b.dims(2); b.out(n * m).f64(m).num(n, m); },
+  gatherRows: (b) => {
+    const [rows, rowLen, count] = b.dims(3);
+    b.anyFloat(rows * rowLen, read).indices(count, rows).anyFloat(count * rowLen, written).num(rowLen);
+  },
+  gatherByteRows: (b) => {
+    const [rows, rowLen, count] = b.dims(3);
+    b.bytes(rows * rowLen).indices(count, rows).orNull((c) => c.f64(rowLen)).anyFloat(count * rowLen, written).num(rowLen);
+  },
+  pixelMean: (b) => {
+    const [channels, plane, images] = b.dims(3);
+    const first = b.rand.int(0, images - 1);
+    b.bytes(images * channels * plane).num(first, b.rand.int(1, images - first), channels, plane).bool().f64(channels * plane, written);
+  },
+  pixelsToFloat: (b) => {
+    const [channels, plane, images] = b.dims(3);
+    const first = b.rand.int(0, images - 1);
+    const count = b.rand.int(1, images - first);
+    b.bytes(images * channels * plane).num(first, count, channels, plane).bool()
+      .orNull((c) => c.f64(channels * plane)).anyFloat(count * channels * plane, written);
+  },
+  blasInfo: () => undefined,
+  setBlasThreads: (b) => { b.num(b.rand.int(1, 2)); },
+  adviseHugePages: (b) => { b.in(b.dims(1, 40)[0]); },
+  cholesky: (b) => {
+    const [n] = b.dims(1);
+    b.array(spd(b, n), written).num(n);
+  },
+  choleskySolve: (b) => {
+    const [n, m] = b.dims(2);
+    const l = spd(b, n);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) l[i * n + j] = 0;
+    b.array(l, read).out(n * m).num(n, m);
+  },
+  symmetricEigen: (b) => {
+    const [n] = b.dims(1);
+    b.array(spd(b, n), written).out(n).num(n);
+  },
+  gemm: (b) => {
+    const [m, n, k] = b.dims(3);
+    b.args.push(b.rand.chance(0.5), b.rand.chance(0.5));
+    b.num(m, n, k, 1).in(m * k).in(k * n).num(b.rand.chance(0.5) ? 0 : 1).out(m * n);
+  },
+};
+
+/** The bindings the addon exports that have no row, and rows for bindings it does not export. */
+export function tableMismatch(addon: object): { missing: string[]; stale: string[] } {
+  const exported = Object.keys(addon);
+  return {
+    missing: exported.filter((name) => !(name in BINDINGS)),
+    stale: Object.keys(BINDINGS).filter((name) => !exported.includes(name)),
+  };
+}
+
+/** A valid call of `name`: its arguments and the roles of its arrays. */
+export function validCall(name: string, rand: Rand, addon: NativeBinding): CallBuilder {
+  const row = (BINDINGS as Record<string, (b: CallBuilder) => unknown>)[name];
+  if (!row) throw new Error(`fuzz: the addon exports ${name}, which has no row in test/fuzz/bindings.ts: add one`);
+  const b = new CallBuilder(rand, addon);
+  row(b);
+  return b;
+}
