@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 import { addonPath, native, type NativeBinding } from '../lib/native';
+import { tableMismatch, validCall } from './fuzz/bindings';
+import { Rand } from './fuzz/rand';
 
 const addon = native();
 const f64 = (n: number) => new Float64Array(n);
@@ -107,59 +109,8 @@ describe('the addon checks its arguments again', () => {
   });
 
   test('valid calls with random arguments swapped in never crash the process', () => {
-    const seeded = () => {
-      const state = new Uint32Array(625);
-      addon.randomSeed(state, 1);
-      return state;
-    };
-    const valid: Record<keyof NativeBinding, () => unknown[]> = {
-      affineForward: () => [f64(6), f64(6), f64(2), f64(4), 2, 3, 2],
-      affineBackward: () => [f64(4), f64(6), f64(6), f64(6), f64(6), f64(2), 2, 3, 2],
-      affineReluForward: () => [f64(6), f64(6), f64(2), f64(4), 2, 3, 2],
-      affineReluBackward: () => [f64(4), f64(6), f64(6), f64(4), f64(6), f64(6), f64(2), 2, 3, 2],
-      affineBackwardSgd: () => [f64(4), f64(6), f64(6), f64(2), f64(6), 2, 3, 2, 0.1, 0.01],
-      affineReluBackwardSgd: () => [f64(4), f64(6), f64(6), f64(2), f64(4), f64(6), 2, 3, 2, 0.1, 0.01],
-      adviseHugePages: () => [f64(4)],
-      reluForward: () => [f64(4), f64(4)],
-      reluBackward: () => [f64(4), f64(4), f64(4)],
-      leakyReluForward: () => [f64(4), f64(4), 0.1],
-      leakyReluBackward: () => [f64(4), f64(4), f64(4), 0.1],
-      sigmoidForward: () => [f64(4), f64(4)],
-      sigmoidBackward: () => [f64(4), f64(4), f64(4)],
-      tanhForward: () => [f64(4), f64(4)],
-      tanhBackward: () => [f64(4), f64(4), f64(4)],
-      softmaxLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
-      svmLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
-      randomSeed: () => [new Uint32Array(625), 7],
-      randomUniform: () => [seeded(), f64(3)],
-      randomGauss: () => [seeded(), f64(2), f64(3)],
-      randomBounded: () => [seeded(), new Int32Array(3), 0, 9],
-      randomSwaps: () => [seeded(), new Int32Array(3)],
-      gemm: () => [false, true, 2, 2, 3, 1, f64(6), f64(6), 0, f64(4)],
-      sgd: () => [f64(4), f64(4), f64(4), 0.1],
-      sgdMomentum: () => [f64(4), f64(4), f64(4), f64(4), 0.1, 0.9],
-      rmsprop: () => [f64(4), f64(4), f64(4), f64(4), 0.1, 0.99, 1e-8],
-      adam: () => [f64(4), f64(4), f64(4), f64(4), f64(4), 0.1, 0.9, 0.999, 1e-8, 1],
-      batchnormForwardTrain: () => [f64(6), f64(3), f64(3), f64(3), f64(3), f64(6), f64(6), f64(3), 2, 3, 1e-5, 0.9],
-      batchnormForwardTest: () => [f64(6), f64(3), f64(3), f64(3), Float64Array.from([1, 1, 1]), f64(6), 2, 3, 1e-5],
-      batchnormBackward: () => [f64(6), f64(6), f64(3), f64(3), f64(6), f64(3), f64(3), 2, 3],
-      dropoutForward: () => [seeded(), f64(4), f64(4), f64(4), 0.5],
-      dropoutBackward: () => [f64(4), f64(4), f64(4)],
-      sumSquares: () => [f64(4)],
-      axpy: () => [0.5, f64(4), f64(4)],
-      columnSums: () => [f64(6), f64(3), 2, 3],
-      subtractRowVector: () => [f64(6), f64(3), 2, 3],
-      gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
-      gatherByteRows: () => [new Uint8Array(6), new Int32Array([1, 0, 1]), f64(3), f32(9), 3],
-      blasInfo: () => [],
-      cholesky: () => [Float64Array.from([4, 2, 2, 3]), 2],
-      choleskySolve: () => [Float64Array.from([2, 0, 1, 1.5]), f64(4), 2, 2],
-      symmetricEigen: () => [Float64Array.from([2, 1, 1, 2]), f64(2), 2],
-      setBlasThreads: () => [2],
-      pixelMean: () => [new Uint8Array(12), 1, 2, 2, 2, true, f64(4)],
-      pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
-    };
-    expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
+    // The valid calls are the fuzz run's (test/fuzz/bindings.ts): one row per binding.
+    expect(tableMismatch(addon)).toEqual({ missing: [], stale: [] });
     const threads = addon.blasInfo().threads ?? 1;
     const shared = f64(8);
     const pool: unknown[] = [
@@ -168,19 +119,15 @@ describe('the addon checks its arguments again', () => {
       shared.subarray(0, 4), shared.subarray(2, 6), shared, new Int32Array([0, 1]), new Int32Array([5, -7]),
       new Uint8Array(6), new DataView(new ArrayBuffer(8)), new Uint32Array(625), Uint32Array.from({ length: 625 }, () => 9999),
     ];
-    let seed = 12345;
-    const next = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed >>> 8;
-    };
-    for (const [name, make] of Object.entries(valid)) {
+    const rand = new Rand(12345);
+    for (const name of Object.keys(addon).sort()) {
       const fn = (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
-      expect(() => fn(...make())).not.toThrow();
+      expect(() => fn(...validCall(name, rand, addon).args)).not.toThrow();
       for (let trial = 0; trial < 2000; trial++) {
-        const args = make();
-        if (args.length === 0) args.push(pool[next() % pool.length]);
-        for (let k = 1 + (next() % 3); k > 0; k--) args[next() % args.length] = pool[next() % pool.length];
-        if (next() % 20 === 0) args.length = next() % args.length;
+        const args = validCall(name, rand, addon).args;
+        if (args.length === 0) args.push(rand.pick(pool));
+        for (let k = rand.int(1, 3); k > 0; k--) args[rand.int(0, args.length - 1)] = rand.pick(pool);
+        if (rand.chance(0.05)) args.length = rand.int(0, args.length - 1);
         try {
           fn(...args);
         } catch (e) {
