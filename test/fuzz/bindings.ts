@@ -33,13 +33,15 @@ export class CallBuilder {
   constructor(
     readonly rand: Rand,
     private readonly addon: NativeBinding,
+    /** How often a size is far larger (100 to 700), so that kernels split work as they do on real sizes. */
+    private readonly largeChance: number,
   ) {
     this.float = rand.chance(0.5) ? Float32Array : Float64Array;
   }
 
-  /** k sizes in [1, max]; now and then one far larger, so that kernels split work as they do on real sizes. */
+  /** k sizes in [1, max], now and then one far larger. */
   dims(k: number, max = 6): number[] {
-    return Array.from({ length: k }, () => (this.rand.chance(0.02) ? this.rand.int(100, 700) : this.rand.int(1, max)));
+    return Array.from({ length: k }, () => (this.rand.chance(this.largeChance) ? this.rand.int(100, 700) : this.rand.int(1, max)));
   }
 
   /** An array of the call's float type, read. */
@@ -226,11 +228,11 @@ export function tableMismatch(addon: object): { missing: string[]; stale: string
   };
 }
 
-/** A valid call of `name`: its arguments and the roles of its arrays. */
-export function validCall(name: string, rand: Rand, addon: NativeBinding): CallBuilder {
+/** A valid call of `name`: its arguments and the roles of its arrays; sizes above 6 only with `large`. */
+export function validCall(name: string, rand: Rand, addon: NativeBinding, large = false): CallBuilder {
   const row = (BINDINGS as Record<string, (b: CallBuilder) => unknown>)[name];
   if (!row) throw new Error(`fuzz: the addon exports ${name}, which has no row in test/fuzz/bindings.ts: add one`);
-  const b = new CallBuilder(rand, addon);
+  const b = new CallBuilder(rand, addon, large ? 0.02 : 0);
   row(b);
   return b;
 }

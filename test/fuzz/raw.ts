@@ -129,7 +129,7 @@ function describeValue(v: unknown): string {
 
 /** One call of `name`, built, mutated and checked; throws a description of what went wrong. */
 export function fuzzBinding(addon: NativeBinding, name: string, rand: Rand, memory: ScribbledMemory, trace: boolean): 'ok' | 'refused' {
-  const call = validCall(name, rand, addon);
+  const call = validCall(name, rand, addon, true);
   const applied: Mutation[] = [];
   let outcome: Outcome | undefined;
   for (let k = rand.chance(0.15) ? 0 : rand.int(1, 2); k > 0; k--) {
