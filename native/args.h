@@ -65,11 +65,13 @@ struct Named {
 // the overlap checks compare. Built implicitly from {"name", view} or a
 // Named<T>, so Disjoint takes arrays of any element types in one list.
 struct Span {
-  const char* name = "";
-  uintptr_t begin = 0;
-  size_t bytes = 0;
-  napi_typedarray_type type = napi_uint8_array;
+  const char* name;
+  uintptr_t begin;
+  size_t bytes;
+  napi_typedarray_type type;
 
+  // Uninitialized, as the slots Args keeps for the arrays of a call: filling
+  // them on every call would cost more than the checks.
   Span() = default;
   template <typename T>
   Span(const char* n, View<T> v)
@@ -249,7 +251,8 @@ class Args {
     if (out.bytes == 0) return;
     Seen* slot = nullptr;
     for (size_t k = 0; k < seen_count_; ++k) {
-      if (std::strcmp(seen_[k].span.name, out.name) == 0) slot = &seen_[k];
+      const char* name = seen_[k].span.name;
+      if (name == out.name || std::strcmp(name, out.name) == 0) slot = &seen_[k];
     }
     if (slot == nullptr) slot = Add({out, kNoIndex, false});
     slot->written = true;
