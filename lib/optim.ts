@@ -63,7 +63,8 @@ function checked(fn: string, wv: unknown, dwv: unknown, configv: unknown, option
 function configArg(fn: string, value: unknown): OptimConfig {
   if (value === undefined) return {};
   const config = objectArg(fn, 'config', value);
-  const writable = Object.isExtensible(config) && Object.values(Object.getOwnPropertyDescriptors(config)).every((d) => d.writable === true);
+  const writable =
+    Object.isExtensible(config) && Object.values(Object.getOwnPropertyDescriptors(config)).every((d) => d.writable === true);
   return (writable ? config : { ...config }) as OptimConfig;
 }
 

@@ -14,8 +14,8 @@ import { addScaled, argmaxRows, columnSums, matmul, sumSquares } from '../ops';
 import { type NumpyRandomState, randomStateArg, type RandomSource } from '../random';
 import { Tensor, empty, zeros, type DType } from '../tensor';
 import {
-  booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
-  positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
+  booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, ndimArg, nonEmptyTensorArg,
+  nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
@@ -246,7 +246,7 @@ function classesArg(fn: string, name: string, value: unknown): ArrayLike<number>
  * @param predicted class indices, e.g. from argmaxRows
  * @param labels the true classes, as many as predicted (at least one)
  */
-export function accuracy(predicted: Int32Array | Labels, labels: Labels | ArrayLike<number>): number {
+export function accuracy(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
   const fn = 'accuracy';
   const p = classesArg(fn, 'predicted', predicted);
   const y = classesArg(fn, 'labels', labels);

@@ -13,7 +13,7 @@ import type { Rand } from './rand';
 import type { ScribbledMemory } from './shared-memory';
 
 /** Sizes and a dtype shared by the arguments of one call, so that they fit together. */
-export class Universe {
+class Universe {
   readonly dtype: 'float32' | 'float64';
   readonly n: number;
   readonly d: number;
@@ -41,7 +41,9 @@ export class Universe {
   /** A symmetric positive definite (k, k) matrix. */
   spd(k = this.n): nndl.Tensor {
     const a = this.t(k, k);
-    return nndl.addScaled(nndl.matmul(a, a, { transB: true }), 1, nndl.fromArray(Array.from({ length: k }, (_, i) => Array.from({ length: k }, (__, j) => (i === j ? k : 0))), this.dtype));
+    const s = nndl.matmul(a, a, { transB: true });
+    for (let i = 0; i < k; i++) s.data[i * k + i] += k;
+    return s;
   }
 
   /** options, or nothing, half the time each. */

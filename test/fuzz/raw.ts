@@ -33,8 +33,7 @@ function pool(rand: Rand): unknown[] {
 
 const isArray = (v: unknown): v is AnyArray => ArrayBuffer.isView(v) && !(v instanceof DataView);
 
-
-export interface Outcome {
+interface Outcome {
   /** The known answer the call was held to, if any. */
   expect?: 'refused';
   why?: string;
