@@ -15,6 +15,8 @@ export { softmaxLoss, svmLoss } from './layers/losses';
 export type { LossOptions } from './layers/losses';
 export { affineReluForward, affineReluBackward, affineReluBackwardSgd } from './layer-utils';
 export type { AffineReluCache } from './layer-utils';
+export { convForward, convBackward } from './layers/conv';
+export type { ConvParam, ConvCache } from './layers/conv';
 export { evalNumericalGradient, evalNumericalGradientArray, relError } from './gradient-check';
 export type { NumericalGradientOptions } from './gradient-check';
 export { defaultRandomState, seed } from './random';

@@ -91,6 +91,14 @@ export interface NativeBinding {
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
   ): void;
+  convForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
 }
 
 const BUILD_HINT =

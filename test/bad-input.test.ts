@@ -19,6 +19,12 @@ const [, reluCache] = nndl.reluForward(scores);
 const [, sigmoidCache] = nndl.sigmoidForward(scores);
 const [, leakyCache] = nndl.leakyReluForward(scores, 0.1);
 const f32 = (t: Tensor) => t.astype('float32');
+const cx = randn(6, [2, 3, 5, 5]);
+const cw = randn(7, [4, 3, 3, 3]);
+const cb = randn(8, [4]);
+const cp = { stride: 1, pad: 1 };
+const [, convCache] = nndl.convForward(cx, cw, cb, cp);
+const cdout = randn(9, [2, 4, 5, 5]);
 
 const activations = [
   ['reluForward', nndl.reluForward, 'reluBackward', nndl.reluBackward, reluCache],
@@ -44,6 +50,20 @@ const rules: Record<string, Case[]> = {
       `${name} dout`, () => backward(randn(6, [3, 4]), cache as never), RangeError, new RegExp(`${name}: dout has shape \\[3, 4\\] but cache`),
     ]),
     ...losses.map(([name, loss]): Case => [`${name} x`, () => loss(randn(7, [12]), [0]), RangeError, new RegExp(`${name}: .*2-d Tensor for x`)]),
+    ['convForward x not 4-d', () => nndl.convForward(randn(6, [2, 75]), cw, cb, cp), RangeError,
+      /^convForward: Expected a 4-d Tensor for x but received shape \[2, 75\]$/],
+    ['convForward w channels', () => nndl.convForward(cx, randn(7, [4, 2, 3, 3]), cb, cp), RangeError,
+      /^convForward: w has shape \[4, 2, 3, 3\] but x has shape \[2, 3, 5, 5\]: w needs 3 channels$/],
+    ['convForward b', () => nndl.convForward(cx, cw, randn(8, [3]), cp), RangeError,
+      /^convForward: b has shape \[3\] but w has shape \[4, 3, 3, 3\], so b must be \[4\]$/],
+    ['convForward output height not an integer', () => nndl.convForward(randn(6, [2, 3, 6, 5]), cw, cb, { stride: 2, pad: 0 }), RangeError,
+      /^convForward: the output height 1 \+ \(H \+ 2 pad - HH\) \/ stride = 1 \+ \(6 \+ 2 \* 0 - 3\) \/ 2 = 2.5 is not an integer$/],
+    ['convForward output width not an integer', () => nndl.convForward(randn(6, [2, 3, 5, 6]), cw, cb, { stride: 2, pad: 1 }), RangeError,
+      /^convForward: the output width 1 \+ \(W \+ 2 pad - WW\) \/ stride = 1 \+ \(6 \+ 2 \* 1 - 3\) \/ 2 = 3.5 is not an integer$/],
+    ['convForward filter larger than the padded input', () => nndl.convForward(cx, randn(7, [4, 3, 8, 3]), cb, { stride: 1, pad: 1 }), RangeError,
+      /^convForward: the filter height HH = 8 is larger than the padded input height H \+ 2 pad = 5 \+ 2 \* 1 = 7$/],
+    ['convBackward dout', () => nndl.convBackward(randn(9, [2, 4, 3, 3]), convCache), RangeError,
+      /^convBackward: dout has shape \[2, 4, 3, 3\] but the forward output has shape \[2, 4, 5, 5\]$/],
   ],
   'mixed dtypes': [
     ['affineForward w', () => nndl.affineForward(x, f32(w), b), TypeError, /^affineForward: w is float32 but x is float64/],
@@ -54,6 +74,9 @@ const rules: Record<string, Case[]> = {
     ...activations.map(([, , name, backward, cache]): Case => [
       `${name} dout`, () => backward(f32(scores), cache as never), TypeError, new RegExp(`${name}: .*float32.*float64`),
     ]),
+    ['convForward w', () => nndl.convForward(cx, f32(cw), cb, cp), TypeError, /^convForward: w is float32 but x is float64/],
+    ['convForward b', () => nndl.convForward(f32(cx), f32(cw), cb, cp), TypeError, /^convForward: b is float64 but x is float32/],
+    ['convBackward dout', () => nndl.convBackward(f32(cdout), convCache), TypeError, /^convBackward: dout is float32 but cache\.x is float64/],
   ],
   'a plain Array where a tensor is expected': [
     ['affineForward x', () => nndl.affineForward([[1, 2]] as never, w, b), TypeError,
@@ -68,6 +91,11 @@ const rules: Record<string, Case[]> = {
       [bname, () => backward([1, 2] as never, cache as never), TypeError, new RegExp(`${bname}: Expected a Tensor for dout`)],
     ]),
     ...losses.map(([name, loss]): Case => [`${name} x`, () => loss([[1, 2]] as never, [0]), TypeError, new RegExp(`${name}: Expected a Tensor for x`)]),
+    ['convForward x', () => nndl.convForward([[1]] as never, cw, cb, cp), TypeError, /^convForward: Expected a Tensor for x but received Array/],
+    ['convForward w', () => nndl.convForward(cx, [1] as never, cb, cp), TypeError, /^convForward: Expected a Tensor for w/],
+    ['convBackward cache', () => nndl.convBackward(cdout, [cx, cw] as never), TypeError, /^convBackward: Expected an object for cache/],
+    ['convBackward cache.w', () => nndl.convBackward(cdout, { ...convCache, w: [1] } as never), TypeError,
+      /^convBackward: Expected a Tensor for cache\.w/],
   ],
   'empty tensors': [
     ['affineForward x', () => nndl.affineForward(zeros([0, 6]), w, b), RangeError,
@@ -76,6 +104,22 @@ const rules: Record<string, Case[]> = {
     ['affineBackward dout', () => nndl.affineBackward(zeros([0, 5]), affineCache), RangeError, /affineBackward: .*non-empty Tensor for dout/],
     ...activations.map(([name, forward]): Case => [name, () => forward(zeros([0])), RangeError, new RegExp(`${name}: .*non-empty Tensor for x`)]),
     ...losses.map(([name, loss]): Case => [name, () => loss(zeros([0, 3]), []), RangeError, new RegExp(`${name}: .*non-empty Tensor for x`)]),
+    ['convForward x', () => nndl.convForward(zeros([0, 3, 5, 5]), cw, cb, cp), RangeError, /^convForward: Expected a non-empty Tensor for x/],
+    ['convBackward dout', () => nndl.convBackward(zeros([0]), convCache), RangeError, /^convBackward: Expected a non-empty Tensor for dout/],
+  ],
+  'bad layer parameters': [
+    ['convForward convParam missing', () => nndl.convForward(cx, cw, cb, undefined as never), TypeError,
+      /^convForward: Expected an object for convParam but received undefined$/],
+    ['convForward stride 0', () => nndl.convForward(cx, cw, cb, { stride: 0, pad: 1 }), RangeError,
+      /^convForward: Expected a positive integer for convParam\.stride but received number 0$/],
+    ['convForward stride a string', () => nndl.convForward(cx, cw, cb, { stride: '1', pad: 1 } as never), TypeError,
+      /^convForward: Expected a positive integer for convParam\.stride but received string "1"$/],
+    ['convForward pad negative', () => nndl.convForward(cx, cw, cb, { stride: 1, pad: -1 }), RangeError,
+      /^convForward: Expected a non-negative integer for convParam\.pad but received number -1$/],
+    ['convForward pad fractional', () => nndl.convForward(cx, cw, cb, { stride: 1, pad: 0.5 }), RangeError, /convParam\.pad but received number 0\.5/],
+    ['convForward pad missing', () => nndl.convForward(cx, cw, cb, { stride: 1 } as never), TypeError, /convParam\.pad but received undefined/],
+    ['convBackward cache.convParam', () => nndl.convBackward(cdout, { ...convCache, convParam: { stride: 1, pad: NaN } }), RangeError,
+      /^convBackward: Expected a non-negative integer for convParam\.pad but received number NaN$/],
   ],
   'label values outside [0, C)': losses.flatMap(([name, loss]): Case[] => [
     [`${name} y = C`, () => loss(scores, [0, 1, 3, 2]), RangeError,

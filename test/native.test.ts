@@ -90,6 +90,32 @@ describe('the addon checks its arguments again', () => {
     expect(thrown(() => addon.reluForward(s.subarray(0, 4), s.subarray(1, 5))).name).toBe('RangeError');
   });
 
+  test('convolution shapes: exact output sizes, no overflowing products, pad >= 0', () => {
+    // x (1, 1, 3, 3), w (1, 1, 2, 2): out (1, 1, 2, 2).
+    const conv = (...dims: number[]) => () =>
+      addon.convForward(f64(9), f64(4), f64(1), f64(4), ...(dims as [number, number, number, number, number, number, number, number, number]));
+    expect(conv(1, 1, 3, 3, 1, 2, 2, 1, 0)).not.toThrow();
+    expect(thrown(conv(1, 1, 3, 3, 1, 2, 2, 2, 0)).message).toBe(
+      'convForward: h + 2 pad - hh = 1 is not a multiple of the stride 2',
+    );
+    expect(thrown(conv(1, 1, 3, 3, 1, 4, 2, 1, 0)).message).toBe('convForward: hh = 4 is larger than h + 2 pad = 3');
+    for (const pad of [-1, 0.5, 2 ** 31]) {
+      const e = thrown(conv(1, 1, 3, 3, 1, 2, 2, 1, pad));
+      expect(e.name).toBe('RangeError');
+      expect(e.message).toMatch(/^convForward: pad must be an integer in \[0, 2\^31\) but is/);
+    }
+    // n c h w = 2^62 2^20 wraps a 64-bit size: refused before any length is compared.
+    expect(thrown(conv(2 ** 31 - 1, 2 ** 31 - 1, 1024, 1024, 1, 1, 1, 1, 0)).message).toBe('convForward: n c h w is too large');
+    expect(thrown(conv(1, 1, 65536, 65536, 1, 1, 1, 1, 0)).message).toBe(
+      'convForward: ho wo is 4294967296 but must be at most 2147483647',
+    );
+    expect(thrown(conv(1, 1, 3, 3, 1, 2, 2, 1, 1)).message).toBe('convForward: out has 4 elements but the dimensions need 16');
+    const data = f64(9);
+    expect(thrown(() => addon.convBackward(f64(4), data, f64(4), data, f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0)).message).toBe(
+      'convBackward: dx shares memory with x',
+    );
+  });
+
   test('typed arrays with a byte offset are read where they start', () => {
     const buf = Float64Array.from([9, 9, -1, 2, 9]);
     const out = f64(2);
@@ -158,6 +184,8 @@ describe('the addon checks its arguments again', () => {
       setBlasThreads: () => [2],
       pixelMean: () => [new Uint8Array(12), 1, 2, 2, 2, true, f64(4)],
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
+      convForward: () => [f64(9), f64(4), f64(1), f64(4), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convBackward: () => [f64(4), f64(9), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
     const threads = addon.blasInfo().threads ?? 1;
