@@ -96,15 +96,18 @@ void im2col(const T* x, const ConvShape& s, size_t nb, T* col) {
           std::fill(dst, dst + rows.lo * s.wo, T(0));
           for (size_t oh = rows.lo; oh < rows.hi; ++oh) {
             // Unsigned arithmetic wraps, but each index is >= 0 where it is used.
-            const T* in = src + (oh * s.stride + i - s.pad) * s.w;
-            T* o = dst + oh * s.wo;
-            std::fill(o, o + cols.lo, T(0));
+            const T* __restrict in = src + (oh * s.stride + i - s.pad) * s.w;
+            T* __restrict o = dst + oh * s.wo;
+            // Plain loops rather than memcpy/memset: rows are a few dozen
+            // values, where a library call costs more than the copy.
+            for (size_t ow = 0; ow < cols.lo; ++ow) o[ow] = T(0);
             if (s.stride == 1) {
-              std::copy(in + (cols.lo + j - s.pad), in + (cols.hi + j - s.pad), o + cols.lo);
+              const size_t shift = j - s.pad;
+              for (size_t ow = cols.lo; ow < cols.hi; ++ow) o[ow] = in[ow + shift];
             } else {
               for (size_t ow = cols.lo; ow < cols.hi; ++ow) o[ow] = in[ow * s.stride + j - s.pad];
             }
-            std::fill(o + cols.hi, o + s.wo, T(0));
+            for (size_t ow = cols.hi; ow < s.wo; ++ow) o[ow] = T(0);
           }
           std::fill(dst + rows.hi * s.wo, dst + p, T(0));
         }
@@ -129,12 +132,11 @@ void col2im(const T* col, const ConvShape& s, size_t nb, T* dx) {
         for (size_t b = 0; b < nb; ++b) {
           T* dst = dx + (b * s.c + c) * plane;
           for (size_t oh = rows.lo; oh < rows.hi; ++oh) {
-            T* in = dst + (oh * s.stride + i - s.pad) * s.w;
-            const T* g = row + b * p + oh * s.wo;
+            T* __restrict in = dst + (oh * s.stride + i - s.pad) * s.w;
+            const T* __restrict g = row + b * p + oh * s.wo;
             if (s.stride == 1) {
-              T* shifted = in + (j - s.pad + cols.lo);
-              const T* from = g + cols.lo;
-              for (size_t q = 0, m = cols.hi - cols.lo; q < m; ++q) shifted[q] += from[q];
+              const size_t shift = j - s.pad;
+              for (size_t ow = cols.lo; ow < cols.hi; ++ow) in[ow + shift] += g[ow];
             } else {
               for (size_t ow = cols.lo; ow < cols.hi; ++ow) in[ow * s.stride + j - s.pad] += g[ow];
             }
