@@ -17,6 +17,8 @@ export { affineReluForward, affineReluBackward, affineReluBackwardSgd } from './
 export type { AffineReluCache } from './layer-utils';
 export { convForward, convBackward } from './layers/conv';
 export type { ConvParam, ConvCache } from './layers/conv';
+export { maxPoolForward, maxPoolBackward } from './layers/pool';
+export type { PoolParam, MaxPoolCache } from './layers/pool';
 export { evalNumericalGradient, evalNumericalGradientArray, relError } from './gradient-check';
 export type { NumericalGradientOptions } from './gradient-check';
 export { defaultRandomState, seed } from './random';

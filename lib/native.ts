@@ -99,6 +99,14 @@ export interface NativeBinding {
     dout: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
     n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
   ): void;
+  maxPoolForward(
+    x: FloatArray, out: FloatArray, argmax: Int32Array,
+    n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  maxPoolBackward(
+    dout: FloatArray, argmax: Int32Array, dx: FloatArray,
+    n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
 }
 
 const BUILD_HINT =

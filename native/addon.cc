@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterLinalg(env, exports);
   nndl::RegisterMemory(env, exports);
   nndl::RegisterConv(env, exports);
+  nndl::RegisterPool(env, exports);
   return exports;
 }
 

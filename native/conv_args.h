@@ -1,4 +1,4 @@
-// Shapes of the convolution bindings read from their arguments and
+// Shapes of the convolution and pooling bindings read from their arguments and
 // checked: every dimension a positive integer BLAS can take (pad may be 0),
 // output sizes exact, and every length, product and scratch size free of
 // overflow, so the kernels may index without further checks.
@@ -19,6 +19,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "conv.h"
+#include "pool.h"
 
 namespace nndl {
 
@@ -77,13 +78,32 @@ inline ConvShape ReadConvShape(const Args& args, size_t i) {
   s.pad = Count(args, i + 8, "pad");
   s.ho = OutputSize(args, s.h + 2 * s.pad, s.hh, s.stride, "h + 2 pad", "hh");
   s.wo = OutputSize(args, s.w + 2 * s.pad, s.ww, s.stride, "w + 2 pad", "ww");
-  // The gemm dimensions are ints.
+  // The gemm dimensions and the argmax offsets of a fused pool are ints.
   AtMost(args, CheckedProduct(args, {s.c, s.hh, s.ww}, "c hh ww"), INT_MAX, "c hh ww");
   AtMost(args, CheckedProduct(args, {s.ho, s.wo}, "ho wo"), INT_MAX, "ho wo");
   CheckedProduct(args, {s.n, s.c, s.h, s.w}, "n c h w");
   CheckedProduct(args, {s.n, s.f, s.ho, s.wo}, "n f ho wo");
   CheckedProduct(args, {s.f, s.c, s.hh, s.ww}, "f c hh ww");
   CheckedProduct(args, {s.k() + s.f, conv_chunk(s), s.p(), sizeof(double)}, "the column buffer");
+  return s;
+}
+
+// Arguments i .. i + 2: poolHeight, poolWidth, poolStride, pooling planes
+// (planes, h, w) whose sizes are called h_name and w_name in messages.
+inline PoolShape ReadPoolShape(const Args& args, size_t i, size_t planes, size_t h, size_t w, const char* h_name,
+                               const char* w_name) {
+  PoolShape s{};
+  s.planes = planes;
+  s.h = h;
+  s.w = w;
+  s.ph = args.Dim(i, "poolHeight");
+  s.pw = args.Dim(i + 1, "poolWidth");
+  s.stride = args.Dim(i + 2, "poolStride");
+  s.ho = OutputSize(args, h, s.ph, s.stride, h_name, "poolHeight");
+  s.wo = OutputSize(args, w, s.pw, s.stride, w_name, "poolWidth");
+  const std::string plane = std::string(h_name) + " " + w_name;
+  AtMost(args, CheckedProduct(args, {h, w}, plane), INT32_MAX, plane);
+  CheckedProduct(args, {planes, h, w}, "the pooled input");
   return s;
 }
 
@@ -97,6 +117,13 @@ T* ScratchOrFail(const Args& args, size_t n) {
   } catch (const std::length_error&) {
     args.Fail<Napi::RangeError>("cannot allocate " + std::to_string(n) + " values of scratch memory");
   }
+}
+
+// A view of an array as bytes, to check arrays of different element types
+// (float data, int32 argmax) against each other.
+template <typename T>
+Named<uint8_t> Bytes(const char* name, View<T> v) {
+  return {name, {reinterpret_cast<uint8_t*>(v.data), v.length * sizeof(T)}};
 }
 
 }  // namespace nndl

@@ -25,6 +25,10 @@ const cb = randn(8, [4]);
 const cp = { stride: 1, pad: 1 };
 const [, convCache] = nndl.convForward(cx, cw, cb, cp);
 const cdout = randn(9, [2, 4, 5, 5]);
+const pp = { poolHeight: 2, poolWidth: 2, stride: 2 };
+const px = randn(10, [2, 3, 4, 6]);
+const [, poolCache] = nndl.maxPoolForward(px, pp);
+const pdout = randn(11, [2, 3, 2, 3]);
 
 const activations = [
   ['reluForward', nndl.reluForward, 'reluBackward', nndl.reluBackward, reluCache],
@@ -64,6 +68,14 @@ const rules: Record<string, Case[]> = {
       /^convForward: the filter height HH = 8 is larger than the padded input height H \+ 2 pad = 5 \+ 2 \* 1 = 7$/],
     ['convBackward dout', () => nndl.convBackward(randn(9, [2, 4, 3, 3]), convCache), RangeError,
       /^convBackward: dout has shape \[2, 4, 3, 3\] but the forward output has shape \[2, 4, 5, 5\]$/],
+    ['maxPoolForward x not 4-d', () => nndl.maxPoolForward(randn(10, [2, 3, 4]), pp), RangeError,
+      /^maxPoolForward: Expected a 4-d Tensor for x but received shape \[2, 3, 4\]$/],
+    ['maxPoolForward pooled size not an integer', () => nndl.maxPoolForward(randn(10, [2, 3, 5, 6]), pp), RangeError,
+      /^maxPoolForward: the pooled height 1 \+ \(H - poolHeight\) \/ stride = 1 \+ \(5 - 2\) \/ 2 = 2.5 is not an integer$/],
+    ['maxPoolForward window larger than the input', () => nndl.maxPoolForward(px, { poolHeight: 2, poolWidth: 7, stride: 1 }), RangeError,
+      /^maxPoolForward: the pool width poolWidth = 7 is larger than the input width W = 6$/],
+    ['maxPoolBackward dout', () => nndl.maxPoolBackward(randn(11, [2, 3, 3, 2]), poolCache), RangeError,
+      /^maxPoolBackward: dout has shape \[2, 3, 3, 2\] but the forward output has shape \[2, 3, 2, 3\]$/],
   ],
   'mixed dtypes': [
     ['affineForward w', () => nndl.affineForward(x, f32(w), b), TypeError, /^affineForward: w is float32 but x is float64/],
@@ -77,6 +89,8 @@ const rules: Record<string, Case[]> = {
     ['convForward w', () => nndl.convForward(cx, f32(cw), cb, cp), TypeError, /^convForward: w is float32 but x is float64/],
     ['convForward b', () => nndl.convForward(f32(cx), f32(cw), cb, cp), TypeError, /^convForward: b is float64 but x is float32/],
     ['convBackward dout', () => nndl.convBackward(f32(cdout), convCache), TypeError, /^convBackward: dout is float32 but cache\.x is float64/],
+    ['maxPoolBackward dout', () => nndl.maxPoolBackward(pdout.astype('float32'), poolCache), TypeError,
+      /^maxPoolBackward: dout is float32 but the forward input was float64/],
   ],
   'a plain Array where a tensor is expected': [
     ['affineForward x', () => nndl.affineForward([[1, 2]] as never, w, b), TypeError,
@@ -96,6 +110,10 @@ const rules: Record<string, Case[]> = {
     ['convBackward cache', () => nndl.convBackward(cdout, [cx, cw] as never), TypeError, /^convBackward: Expected an object for cache/],
     ['convBackward cache.w', () => nndl.convBackward(cdout, { ...convCache, w: [1] } as never), TypeError,
       /^convBackward: Expected a Tensor for cache\.w/],
+    ['maxPoolForward x', () => nndl.maxPoolForward([[1]] as never, pp), TypeError, /^maxPoolForward: Expected a Tensor for x but received Array/],
+    ['maxPoolBackward dout', () => nndl.maxPoolBackward([1] as never, poolCache), TypeError, /^maxPoolBackward: Expected a Tensor for dout/],
+    ['maxPoolBackward a cache it did not make', () => nndl.maxPoolBackward(pdout, { ...poolCache }), TypeError,
+      /^maxPoolBackward: Expected the cache maxPoolForward returned for cache but received object$/],
   ],
   'empty tensors': [
     ['affineForward x', () => nndl.affineForward(zeros([0, 6]), w, b), RangeError,
@@ -106,6 +124,7 @@ const rules: Record<string, Case[]> = {
     ...losses.map(([name, loss]): Case => [name, () => loss(zeros([0, 3]), []), RangeError, new RegExp(`${name}: .*non-empty Tensor for x`)]),
     ['convForward x', () => nndl.convForward(zeros([0, 3, 5, 5]), cw, cb, cp), RangeError, /^convForward: Expected a non-empty Tensor for x/],
     ['convBackward dout', () => nndl.convBackward(zeros([0]), convCache), RangeError, /^convBackward: Expected a non-empty Tensor for dout/],
+    ['maxPoolForward x', () => nndl.maxPoolForward(zeros([2, 0, 4, 4]), pp), RangeError, /^maxPoolForward: Expected a non-empty Tensor for x/],
   ],
   'bad layer parameters': [
     ['convForward convParam missing', () => nndl.convForward(cx, cw, cb, undefined as never), TypeError,
@@ -120,6 +139,14 @@ const rules: Record<string, Case[]> = {
     ['convForward pad missing', () => nndl.convForward(cx, cw, cb, { stride: 1 } as never), TypeError, /convParam\.pad but received undefined/],
     ['convBackward cache.convParam', () => nndl.convBackward(cdout, { ...convCache, convParam: { stride: 1, pad: NaN } }), RangeError,
       /^convBackward: Expected a non-negative integer for convParam\.pad but received number NaN$/],
+    ['maxPoolForward poolParam missing', () => nndl.maxPoolForward(px, undefined as never), TypeError,
+      /^maxPoolForward: Expected an object for poolParam but received undefined$/],
+    ['maxPoolForward poolHeight 0', () => nndl.maxPoolForward(px, { ...pp, poolHeight: 0 }), RangeError,
+      /^maxPoolForward: Expected a positive integer for poolParam\.poolHeight but received number 0$/],
+    ['maxPoolForward stride 1.5', () => nndl.maxPoolForward(px, { ...pp, stride: 1.5 }), RangeError,
+      /^maxPoolForward: Expected a positive integer for poolParam\.stride but received number 1\.5$/],
+    ['maxPoolForward poolWidth a string', () => nndl.maxPoolForward(px, { ...pp, poolWidth: '2' } as never), TypeError,
+      /^maxPoolForward: Expected a positive integer for poolParam\.poolWidth but received string "2"$/],
   ],
   'label values outside [0, C)': losses.flatMap(([name, loss]): Case[] => [
     [`${name} y = C`, () => loss(scores, [0, 1, 3, 2]), RangeError,

@@ -116,6 +116,35 @@ describe('the addon checks its arguments again', () => {
     );
   });
 
+  test('max pooling: exact output sizes, argmax offsets checked where they are used', () => {
+    // x (1, 2, 4, 4) pooled 2x2 by 2: out and argmax (1, 2, 2, 2).
+    const x = Float64Array.from({ length: 32 }, (_, i) => (i * 7) % 11);
+    const out = f64(8);
+    const argmax = new Int32Array(8);
+    addon.maxPoolForward(x, out, argmax, 1, 2, 4, 4, 2, 2, 2);
+    expect(Array.from(argmax).every((k) => k >= 0 && k < 16)).toBe(true);
+    expect(thrown(() => addon.maxPoolForward(x, out, argmax, 1, 2, 4, 4, 3, 2, 2)).message).toBe(
+      'maxPoolForward: h - poolHeight = 1 is not a multiple of the stride 2',
+    );
+    expect(thrown(() => addon.maxPoolForward(x, out, argmax, 1, 2, 4, 4, 5, 2, 2)).message).toBe(
+      'maxPoolForward: poolHeight = 5 is larger than h = 4',
+    );
+    // Offsets past the plane, or negative, are refused rather than written through.
+    for (const bad of [16, -1, 2 ** 31 - 1]) {
+      const tampered = argmax.slice();
+      tampered[5] = bad;
+      const e = thrown(() => addon.maxPoolBackward(f64(8), tampered, f64(32), 1, 2, 4, 4, 2, 2, 2));
+      expect(e.name).toBe('RangeError');
+      expect(e.message).toBe('maxPoolBackward: argmax holds an offset outside its 4x4 plane');
+    }
+    // Arrays of different element types are compared by their bytes.
+    const bytes = new ArrayBuffer(8 * 8 + 8 * 4);
+    expect(thrown(() => addon.maxPoolForward(x, new Float64Array(bytes, 0, 8), new Int32Array(bytes, 60, 8), 1, 2, 4, 4, 2, 2, 2)).message).toBe(
+      'maxPoolForward: out shares memory with argmax',
+    );
+    expect(() => addon.maxPoolForward(x, new Float64Array(bytes, 0, 8), new Int32Array(bytes, 64, 8), 1, 2, 4, 4, 2, 2, 2)).not.toThrow();
+  });
+
   test('typed arrays with a byte offset are read where they start', () => {
     const buf = Float64Array.from([9, 9, -1, 2, 9]);
     const out = f64(2);
@@ -186,6 +215,8 @@ describe('the addon checks its arguments again', () => {
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
       convForward: () => [f64(9), f64(4), f64(1), f64(4), 1, 1, 3, 3, 1, 2, 2, 1, 0],
       convBackward: () => [f64(4), f64(9), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      maxPoolForward: () => [f64(4), f64(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2],
+      maxPoolBackward: () => [f64(1), new Int32Array([3]), f64(4), 1, 1, 2, 2, 2, 2, 2],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
     const threads = addon.blasInfo().threads ?? 1;
