@@ -19,6 +19,8 @@ export { convForward, convBackward } from './layers/conv';
 export type { ConvParam, ConvCache } from './layers/conv';
 export { maxPoolForward, maxPoolBackward } from './layers/pool';
 export type { PoolParam, MaxPoolCache } from './layers/pool';
+export { spatialBatchnormForward, spatialBatchnormBackward } from './layers/spatial-batchnorm';
+export type { SpatialBatchnormCache } from './layers/spatial-batchnorm';
 export { evalNumericalGradient, evalNumericalGradientArray, relError } from './gradient-check';
 export type { NumericalGradientOptions } from './gradient-check';
 export { defaultRandomState, seed } from './random';

@@ -107,6 +107,18 @@ export interface NativeBinding {
     dout: FloatArray, argmax: Int32Array, dx: FloatArray,
     n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
   ): void;
+  spatialBatchnormForwardTrain(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, mean: FloatArray, invStd: FloatArray, n: number, c: number, hw: number, eps: number, momentum: number,
+  ): void;
+  spatialBatchnormForwardTest(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, n: number, c: number, hw: number, eps: number,
+  ): void;
+  spatialBatchnormBackward(
+    dout: FloatArray, x: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
+    dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, n: number, c: number, hw: number,
+  ): void;
 }
 
 const BUILD_HINT =

@@ -27,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterMemory(env, exports);
   nndl::RegisterConv(env, exports);
   nndl::RegisterPool(env, exports);
+  nndl::RegisterSpatialBatchnorm(env, exports);
   return exports;
 }
 

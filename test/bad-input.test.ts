@@ -29,6 +29,10 @@ const pp = { poolHeight: 2, poolWidth: 2, stride: 2 };
 const px = randn(10, [2, 3, 4, 6]);
 const [, poolCache] = nndl.maxPoolForward(px, pp);
 const pdout = randn(11, [2, 3, 2, 3]);
+const sx = randn(12, [2, 3, 2, 2]);
+const sg = randn(13, [3]);
+const sbeta = randn(14, [3]);
+const [, sbnCache] = nndl.spatialBatchnormForward(sx, sg, sbeta, { mode: 'train' });
 
 const activations = [
   ['reluForward', nndl.reluForward, 'reluBackward', nndl.reluBackward, reluCache],
@@ -76,6 +80,14 @@ const rules: Record<string, Case[]> = {
       /^maxPoolForward: the pool width poolWidth = 7 is larger than the input width W = 6$/],
     ['maxPoolBackward dout', () => nndl.maxPoolBackward(randn(11, [2, 3, 3, 2]), poolCache), RangeError,
       /^maxPoolBackward: dout has shape \[2, 3, 3, 2\] but the forward output has shape \[2, 3, 2, 3\]$/],
+    ['spatialBatchnormForward x not 4-d', () => nndl.spatialBatchnormForward(randn(12, [2, 3]), sg, sbeta, { mode: 'train' }), RangeError,
+      /^spatialBatchnormForward: Expected a 4-d Tensor for x but received shape \[2, 3\]$/],
+    ['spatialBatchnormForward gamma', () => nndl.spatialBatchnormForward(sx, randn(13, [2]), randn(14, [2]), { mode: 'train' }), RangeError,
+      /^spatialBatchnormForward: gamma has shape \[2\] but x has shape \[2, 3, 2, 2\], so gamma must be \[3\]$/],
+    ['spatialBatchnormForward runningMean', () => nndl.spatialBatchnormForward(sx, sg, sbeta, { mode: 'test', runningMean: zeros([2]) }), RangeError,
+      /^spatialBatchnormForward: bnParam\.runningMean has shape \[2\] but gamma has shape \[3\]$/],
+    ['spatialBatchnormBackward dout', () => nndl.spatialBatchnormBackward(randn(12, [2, 3, 2, 1]), sbnCache!), RangeError,
+      /^spatialBatchnormBackward: dout has shape \[2, 3, 2, 1\] but cache\.x has shape \[2, 3, 2, 2\]$/],
   ],
   'mixed dtypes': [
     ['affineForward w', () => nndl.affineForward(x, f32(w), b), TypeError, /^affineForward: w is float32 but x is float64/],
@@ -91,6 +103,10 @@ const rules: Record<string, Case[]> = {
     ['convBackward dout', () => nndl.convBackward(f32(cdout), convCache), TypeError, /^convBackward: dout is float32 but cache\.x is float64/],
     ['maxPoolBackward dout', () => nndl.maxPoolBackward(pdout.astype('float32'), poolCache), TypeError,
       /^maxPoolBackward: dout is float32 but the forward input was float64/],
+    ['spatialBatchnormForward gamma', () => nndl.spatialBatchnormForward(sx, sg.astype('float32'), sbeta, { mode: 'train' }), TypeError,
+      /^spatialBatchnormForward: gamma is float32 but x is float64/],
+    ['spatialBatchnormBackward dout', () => nndl.spatialBatchnormBackward(sx.astype('float32'), sbnCache!), TypeError,
+      /^spatialBatchnormBackward: dout is float32 but cache\.x is float64/],
   ],
   'a plain Array where a tensor is expected': [
     ['affineForward x', () => nndl.affineForward([[1, 2]] as never, w, b), TypeError,
@@ -114,6 +130,10 @@ const rules: Record<string, Case[]> = {
     ['maxPoolBackward dout', () => nndl.maxPoolBackward([1] as never, poolCache), TypeError, /^maxPoolBackward: Expected a Tensor for dout/],
     ['maxPoolBackward a cache it did not make', () => nndl.maxPoolBackward(pdout, { ...poolCache }), TypeError,
       /^maxPoolBackward: Expected the cache maxPoolForward returned for cache but received object$/],
+    ['spatialBatchnormForward x', () => nndl.spatialBatchnormForward([1] as never, sg, sbeta, { mode: 'train' }), TypeError,
+      /^spatialBatchnormForward: Expected a Tensor for x but received Array/],
+    ['spatialBatchnormBackward cache.mean', () => nndl.spatialBatchnormBackward(sx, { ...sbnCache!, mean: [0, 0, 0] } as never), TypeError,
+      /^spatialBatchnormBackward: Expected a Tensor for cache\.mean/],
   ],
   'empty tensors': [
     ['affineForward x', () => nndl.affineForward(zeros([0, 6]), w, b), RangeError,
@@ -125,6 +145,8 @@ const rules: Record<string, Case[]> = {
     ['convForward x', () => nndl.convForward(zeros([0, 3, 5, 5]), cw, cb, cp), RangeError, /^convForward: Expected a non-empty Tensor for x/],
     ['convBackward dout', () => nndl.convBackward(zeros([0]), convCache), RangeError, /^convBackward: Expected a non-empty Tensor for dout/],
     ['maxPoolForward x', () => nndl.maxPoolForward(zeros([2, 0, 4, 4]), pp), RangeError, /^maxPoolForward: Expected a non-empty Tensor for x/],
+    ['spatialBatchnormForward x', () => nndl.spatialBatchnormForward(zeros([0, 3, 2, 2]), sg, sbeta, { mode: 'train' }), RangeError,
+      /^spatialBatchnormForward: Expected a non-empty Tensor for x/],
   ],
   'bad layer parameters': [
     ['convForward convParam missing', () => nndl.convForward(cx, cw, cb, undefined as never), TypeError,
@@ -147,6 +169,12 @@ const rules: Record<string, Case[]> = {
       /^maxPoolForward: Expected a positive integer for poolParam\.stride but received number 1\.5$/],
     ['maxPoolForward poolWidth a string', () => nndl.maxPoolForward(px, { ...pp, poolWidth: '2' } as never), TypeError,
       /^maxPoolForward: Expected a positive integer for poolParam\.poolWidth but received string "2"$/],
+    ['spatialBatchnormForward mode', () => nndl.spatialBatchnormForward(sx, sg, sbeta, { mode: 'eval' } as never), RangeError,
+      /^spatialBatchnormForward: Expected 'train' or 'test' for bnParam\.mode but received string "eval"$/],
+    ['spatialBatchnormForward eps', () => nndl.spatialBatchnormForward(sx, sg, sbeta, { mode: 'train', eps: NaN }), RangeError,
+      /^spatialBatchnormForward: Expected a finite number for bnParam\.eps but received number NaN$/],
+    ['spatialBatchnormForward bnParam', () => nndl.spatialBatchnormForward(sx, sg, sbeta, null as never), TypeError,
+      /^spatialBatchnormForward: Expected an object for bnParam but received null$/],
   ],
   'label values outside [0, C)': losses.flatMap(([name, loss]): Case[] => [
     [`${name} y = C`, () => loss(scores, [0, 1, 3, 2]), RangeError,

@@ -128,3 +128,46 @@ export function loopMaxPoolBackward(dout: Tensor, xShape: readonly number[], pos
   });
   return dx;
 }
+
+/**
+ * Batchnorm of each channel over N, H and W (train mode), from the formulas:
+ * out = gamma (x - mean) / sqrt(var + eps) + beta, var the biased variance,
+ * and its gradients through mean and variance.
+ */
+export function loopSpatialBatchnorm(
+  x: Tensor, gamma: Tensor, beta: Tensor, dout: Tensor, eps: number,
+): { out: Tensor; mean: number[]; variance: number[]; dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+  const [n, c, h, w] = x.shape;
+  const m = n * h * w;
+  const out = zeros(x.shape);
+  const dx = zeros(x.shape);
+  const dgamma = zeros([c]);
+  const dbeta = zeros([c]);
+  const mean: number[] = [];
+  const variance: number[] = [];
+  for (let ch = 0; ch < c; ch++) {
+    const idx: number[] = [];
+    for (let a = 0; a < n; a++) for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) idx.push(index(x.shape, a, ch, i, j));
+    const mu = idx.reduce((s, k) => s + x.data[k], 0) / m;
+    const v = idx.reduce((s, k) => s + (x.data[k] - mu) ** 2, 0) / m;
+    const std = Math.sqrt(v + eps);
+    mean.push(mu);
+    variance.push(v);
+    // dL/dxhat, then through the variance and the mean.
+    let dvar = 0;
+    let dmu = 0;
+    for (const k of idx) {
+      const xhat = (x.data[k] - mu) / std;
+      out.data[k] = gamma.data[ch] * xhat + beta.data[ch];
+      dgamma.data[ch] += dout.data[k] * xhat;
+      dbeta.data[ch] += dout.data[k];
+      const dxhat = dout.data[k] * gamma.data[ch];
+      dvar += dxhat * (x.data[k] - mu) * -0.5 * std ** -3;
+      dmu += -dxhat / std;
+    }
+    for (const k of idx) {
+      dx.data[k] = (dout.data[k] * gamma.data[ch]) / std + (dvar * 2 * (x.data[k] - mu)) / m + dmu / m;
+    }
+  }
+  return { out, mean, variance, dx, dgamma, dbeta };
+}

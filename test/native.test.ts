@@ -145,6 +145,18 @@ describe('the addon checks its arguments again', () => {
     expect(() => addon.maxPoolForward(x, new Float64Array(bytes, 0, 8), new Int32Array(bytes, 64, 8), 1, 2, 4, 4, 2, 2, 2)).not.toThrow();
   });
 
+  test('spatial batchnorm: train mode keeps x for backward, so out may not be x', () => {
+    const x = Float64Array.from([1, 2, 3, 4, 5, 6]);
+    const run = (out: Float64Array) => () =>
+      addon.spatialBatchnormForwardTrain(x, f64(3), f64(3), f64(3), f64(3), out, f64(3), f64(3), 1, 3, 2, 1e-5, 0.9);
+    expect(thrown(run(x)).message).toBe('spatialBatchnormForwardTrain: out shares memory with x');
+    expect(run(f64(6))).not.toThrow();
+    expect(() => addon.spatialBatchnormForwardTest(x, f64(3), f64(3), f64(3), f64(3), x, 1, 3, 2, 1e-5)).not.toThrow();
+    expect(thrown(() => addon.spatialBatchnormBackward(f64(6), f64(6), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1)).message).toBe(
+      'spatialBatchnormBackward: n c hw is too large',
+    );
+  });
+
   test('typed arrays with a byte offset are read where they start', () => {
     const buf = Float64Array.from([9, 9, -1, 2, 9]);
     const out = f64(2);
@@ -217,6 +229,9 @@ describe('the addon checks its arguments again', () => {
       convBackward: () => [f64(4), f64(9), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
       maxPoolForward: () => [f64(4), f64(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2],
       maxPoolBackward: () => [f64(1), new Int32Array([3]), f64(4), 1, 1, 2, 2, 2, 2, 2],
+      spatialBatchnormForwardTrain: () => [f64(6), f64(3), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 1, 3, 2, 1e-5, 0.9],
+      spatialBatchnormForwardTest: () => [f64(6), f64(3), f64(3), f64(3), Float64Array.from([1, 1, 1]), f64(6), 1, 3, 2, 1e-5],
+      spatialBatchnormBackward: () => [f64(6), f64(6), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 1, 3, 2],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
     const threads = addon.blasInfo().threads ?? 1;
