@@ -99,6 +99,25 @@ export interface NativeBinding {
     dout: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
     n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
   ): void;
+  convReluForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluPoolForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray, argmax: Int32Array,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  convReluPoolBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray, argmax: Int32Array,
+    dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
   maxPoolForward(
     x: FloatArray, out: FloatArray, argmax: Int32Array,
     n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,

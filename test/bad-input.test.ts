@@ -33,6 +33,9 @@ const sx = randn(12, [2, 3, 2, 2]);
 const sg = randn(13, [3]);
 const sbeta = randn(14, [3]);
 const [, sbnCache] = nndl.spatialBatchnormForward(sx, sg, sbeta, { mode: 'train' });
+const [, convReluCache] = nndl.convReluForward(cx, cw, cb, cp);
+const [, crpCache] = nndl.convReluPoolForward(cx, cw, cb, cp, { poolHeight: 2, poolWidth: 2, stride: 1 });
+const crpDout = randn(15, [2, 4, 4, 4]);
 
 const activations = [
   ['reluForward', nndl.reluForward, 'reluBackward', nndl.reluBackward, reluCache],
@@ -88,6 +91,20 @@ const rules: Record<string, Case[]> = {
       /^spatialBatchnormForward: bnParam\.runningMean has shape \[2\] but gamma has shape \[3\]$/],
     ['spatialBatchnormBackward dout', () => nndl.spatialBatchnormBackward(randn(12, [2, 3, 2, 1]), sbnCache!), RangeError,
       /^spatialBatchnormBackward: dout has shape \[2, 3, 2, 1\] but cache\.x has shape \[2, 3, 2, 2\]$/],
+    ['convReluForward w channels', () => nndl.convReluForward(cx, randn(7, [4, 2, 3, 3]), cb, cp), RangeError,
+      /^convReluForward: w has shape \[4, 2, 3, 3\] but x has shape \[2, 3, 5, 5\]: w needs 3 channels$/],
+    ['convReluBackward dout', () => nndl.convReluBackward(randn(9, [2, 4, 5, 4]), convReluCache), RangeError,
+      /^convReluBackward: dout has shape \[2, 4, 5, 4\] but the forward output has shape \[2, 4, 5, 5\]$/],
+    ['convReluBackward cache.out', () => nndl.convReluBackward(cdout, { ...convReluCache, out: randn(9, [2, 4, 5, 4]) }), RangeError,
+      /^convReluBackward: cache\.out has shape \[2, 4, 5, 4\] but dout has shape \[2, 4, 5, 5\]$/],
+    ['convReluPoolForward pooled size not an integer', () => nndl.convReluPoolForward(cx, cw, cb, cp, pp), RangeError,
+      /^convReluPoolForward: the pooled height 1 \+ \(H' - poolHeight\) \/ stride = 1 \+ \(5 - 2\) \/ 2 = 2.5 is not an integer$/],
+    ['convReluPoolForward convolution output size', () => nndl.convReluPoolForward(randn(6, [2, 3, 6, 5]), cw, cb, { stride: 2, pad: 0 }, pp), RangeError,
+      /^convReluPoolForward: the output height/],
+    ['convReluPoolBackward dout', () => nndl.convReluPoolBackward(cdout, crpCache), RangeError,
+      /^convReluPoolBackward: dout has shape \[2, 4, 5, 5\] but the forward output has shape \[2, 4, 4, 4\]$/],
+    ['flattenBackward dout', () => nndl.flattenBackward(randn(9, [2, 10]), [2, 3, 4]), RangeError,
+      /^flattenBackward: dout has shape \[2, 10\] but the forward output has shape \[2, 12\]$/],
   ],
   'mixed dtypes': [
     ['affineForward w', () => nndl.affineForward(x, f32(w), b), TypeError, /^affineForward: w is float32 but x is float64/],
@@ -107,6 +124,9 @@ const rules: Record<string, Case[]> = {
       /^spatialBatchnormForward: gamma is float32 but x is float64/],
     ['spatialBatchnormBackward dout', () => nndl.spatialBatchnormBackward(sx.astype('float32'), sbnCache!), TypeError,
       /^spatialBatchnormBackward: dout is float32 but cache\.x is float64/],
+    ['convReluForward b', () => nndl.convReluForward(cx, cw, f32(cb), cp), TypeError, /^convReluForward: b is float32 but x is float64/],
+    ['convReluPoolBackward dout', () => nndl.convReluPoolBackward(f32(crpDout), crpCache), TypeError,
+      /^convReluPoolBackward: dout is float32 but cache\.x is float64/],
   ],
   'a plain Array where a tensor is expected': [
     ['affineForward x', () => nndl.affineForward([[1, 2]] as never, w, b), TypeError,
@@ -134,6 +154,15 @@ const rules: Record<string, Case[]> = {
       /^spatialBatchnormForward: Expected a Tensor for x but received Array/],
     ['spatialBatchnormBackward cache.mean', () => nndl.spatialBatchnormBackward(sx, { ...sbnCache!, mean: [0, 0, 0] } as never), TypeError,
       /^spatialBatchnormBackward: Expected a Tensor for cache\.mean/],
+    ['convReluForward x', () => nndl.convReluForward([1] as never, cw, cb, cp), TypeError, /^convReluForward: Expected a Tensor for x/],
+    ['convReluBackward cache.out', () => nndl.convReluBackward(cdout, { ...convReluCache, out: null } as never), TypeError,
+      /^convReluBackward: Expected a Tensor for cache\.out but received null$/],
+    ['convReluPoolForward w', () => nndl.convReluPoolForward(cx, 'w' as never, cb, cp, pp), TypeError, /^convReluPoolForward: Expected a Tensor for w/],
+    ['convReluPoolBackward a cache it did not make', () => nndl.convReluPoolBackward(crpDout, { ...crpCache }), TypeError,
+      /^convReluPoolBackward: Expected the cache convReluPoolForward returned for cache but received object$/],
+    ['flattenForward x', () => nndl.flattenForward([[1]] as never), TypeError, /^flattenForward: Expected a Tensor for x but received Array/],
+    ['flattenBackward cache', () => nndl.flattenBackward(randn(9, [2, 12]), { shape: [2, 12] } as never), TypeError,
+      /^flattenBackward: Expected the shape flattenForward returned for cache but received object$/],
   ],
   'empty tensors': [
     ['affineForward x', () => nndl.affineForward(zeros([0, 6]), w, b), RangeError,
@@ -147,6 +176,9 @@ const rules: Record<string, Case[]> = {
     ['maxPoolForward x', () => nndl.maxPoolForward(zeros([2, 0, 4, 4]), pp), RangeError, /^maxPoolForward: Expected a non-empty Tensor for x/],
     ['spatialBatchnormForward x', () => nndl.spatialBatchnormForward(zeros([0, 3, 2, 2]), sg, sbeta, { mode: 'train' }), RangeError,
       /^spatialBatchnormForward: Expected a non-empty Tensor for x/],
+    ['convReluPoolForward x', () => nndl.convReluPoolForward(zeros([2, 3, 0, 5]), cw, cb, cp, pp), RangeError,
+      /^convReluPoolForward: Expected a non-empty Tensor for x/],
+    ['flattenForward x', () => nndl.flattenForward(zeros([3, 0])), RangeError, /^flattenForward: Expected a non-empty Tensor for x/],
   ],
   'bad layer parameters': [
     ['convForward convParam missing', () => nndl.convForward(cx, cw, cb, undefined as never), TypeError,
@@ -175,6 +207,12 @@ const rules: Record<string, Case[]> = {
       /^spatialBatchnormForward: Expected a finite number for bnParam\.eps but received number NaN$/],
     ['spatialBatchnormForward bnParam', () => nndl.spatialBatchnormForward(sx, sg, sbeta, null as never), TypeError,
       /^spatialBatchnormForward: Expected an object for bnParam but received null$/],
+    ['convReluForward convParam', () => nndl.convReluForward(cx, cw, cb, { stride: 1, pad: -2 }), RangeError,
+      /^convReluForward: Expected a non-negative integer for convParam\.pad but received number -2$/],
+    ['convReluPoolForward poolParam missing', () => nndl.convReluPoolForward(cx, cw, cb, cp, undefined as never), TypeError,
+      /^convReluPoolForward: Expected an object for poolParam but received undefined$/],
+    ['convReluPoolForward pool larger than the convolution output', () => nndl.convReluPoolForward(cx, cw, cb, cp, { poolHeight: 6, poolWidth: 2, stride: 1 }), RangeError,
+      /^convReluPoolForward: the pool height poolHeight = 6 is larger than the input height H' = 5$/],
   ],
   'label values outside [0, C)': losses.flatMap(([name, loss]): Case[] => [
     [`${name} y = C`, () => loss(scores, [0, 1, 3, 2]), RangeError,

@@ -145,6 +145,28 @@ describe('the addon checks its arguments again', () => {
     expect(() => addon.maxPoolForward(x, new Float64Array(bytes, 0, 8), new Int32Array(bytes, 64, 8), 1, 2, 4, 4, 2, 2, 2)).not.toThrow();
   });
 
+  test('conv-ReLU-pool: the pool checked against the convolution output, argmax checked where it is used', () => {
+    // x (1, 1, 4, 4), w (2, 1, 3, 3), pad 1: conv (1, 2, 4, 4), pooled 2x2 by 2 to (1, 2, 2, 2).
+    const x = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
+    const w = Float64Array.from({ length: 18 }, (_, i) => Math.cos(i));
+    const out = f64(8);
+    const argmax = new Int32Array(8);
+    addon.convReluPoolForward(x, w, f64(2), out, argmax, 1, 1, 4, 4, 2, 3, 3, 1, 1, 2, 2, 2);
+    expect(thrown(() => addon.convReluPoolForward(x, w, f64(2), out, argmax, 1, 1, 4, 4, 2, 3, 3, 1, 1, 3, 3, 2)).message).toBe(
+      'convReluPoolForward: ho - poolHeight = 1 is not a multiple of the stride 2',
+    );
+    const backward = (a: Int32Array) => () =>
+      addon.convReluPoolBackward(f64(8).fill(1), x, w, Float64Array.from({ length: 8 }, () => 1), a, f64(16), f64(18), f64(2),
+        1, 1, 4, 4, 2, 3, 3, 1, 1, 2, 2, 2);
+    expect(backward(argmax)).not.toThrow();
+    const tampered = argmax.slice();
+    tampered[7] = 16;
+    expect(thrown(backward(tampered)).message).toBe('convReluPoolBackward: argmax holds an offset outside its 4x4 plane');
+    const bytes = new ArrayBuffer(8 * 8 + 16 * 8);
+    expect(thrown(() => addon.convReluPoolForward(new Float64Array(bytes, 64, 16), w, f64(2), out, new Int32Array(bytes, 96, 8),
+      1, 1, 4, 4, 2, 3, 3, 1, 1, 2, 2, 2)).message).toBe('convReluPoolForward: argmax shares memory with x');
+  });
+
   test('spatial batchnorm: train mode keeps x for backward, so out may not be x', () => {
     const x = Float64Array.from([1, 2, 3, 4, 5, 6]);
     const run = (out: Float64Array) => () =>
@@ -227,6 +249,12 @@ describe('the addon checks its arguments again', () => {
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
       convForward: () => [f64(9), f64(4), f64(1), f64(4), 1, 1, 3, 3, 1, 2, 2, 1, 0],
       convBackward: () => [f64(4), f64(9), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convReluForward: () => [f64(9), f64(4), f64(1), f64(4), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convReluBackward: () => [f64(4), f64(9), f64(4), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convReluPoolForward: () => [f64(9), f64(4), f64(1), f64(1), new Int32Array(1), 1, 1, 3, 3, 1, 2, 2, 1, 0, 2, 2, 2],
+      convReluPoolBackward: () => [
+        f64(1), f64(9), f64(4), Float64Array.from([1]), new Int32Array([3]), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0, 2, 2, 2,
+      ],
       maxPoolForward: () => [f64(4), f64(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2],
       maxPoolBackward: () => [f64(1), new Int32Array([3]), f64(4), 1, 1, 2, 2, 2, 2, 2],
       spatialBatchnormForwardTrain: () => [f64(6), f64(3), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 1, 3, 2, 1e-5, 0.9],

@@ -104,28 +104,31 @@ export function convArgs(
   return { x, w, b, dims, param };
 }
 
-/**
- * Checks the cache of a convolution-family forward pass (x, w, convParam) and
- * dout against the shape that pass produced, `outShape(dims)` (the
- * convolution's output unless the layer pools it).
- */
-export function convBackwardArgs(
-  fn: string, doutv: unknown, cachev: unknown, outShape: (dims: ConvDims) => number[] = (d) => [d.n, d.f, d.ho, d.wo],
-): { dout: Tensor; x: Tensor; w: Tensor; dims: ConvDims } {
+/** Checks the cache of a convolution-family forward pass: x, w and convParam. */
+export function convCacheArgs(fn: string, cachev: unknown): { x: Tensor; w: Tensor; dims: ConvDims } {
   const cache = objectArg(fn, 'cache', cachev);
   const x = nonEmptyTensorArg(fn, 'cache.x', cache.x);
   const w = nonEmptyTensorArg(fn, 'cache.w', cache.w);
   sameDtype(fn, { 'cache.x': x, 'cache.w': w });
-  const { dims } = convDims(fn, x, w, cache.convParam);
+  return { x, w, dims: convDims(fn, x, w, cache.convParam).dims };
+}
+
+/** Checks dout against the dtype of the cached x and the shape the forward pass produced. */
+export function doutArg(fn: string, doutv: unknown, x: Tensor, expected: number[]): Tensor {
   const dout = nonEmptyTensorArg(fn, 'dout', doutv);
   sameDtype(fn, { 'cache.x': x, dout });
-  const expected = outShape(dims);
   if (dout.ndim !== expected.length || dout.shape.some((d, i) => d !== expected[i])) {
     throw new RangeError(
       `${fn}: dout has shape ${formatShape(dout.shape)} but the forward output has shape ${formatShape(expected)}`,
     );
   }
-  return { dout, x, w, dims };
+  return dout;
+}
+
+/** Checks dout and the cache of a convolution-family forward pass whose output is the convolution's. */
+export function convBackwardArgs(fn: string, doutv: unknown, cachev: unknown): { dout: Tensor; x: Tensor; w: Tensor; dims: ConvDims } {
+  const { x, w, dims } = convCacheArgs(fn, cachev);
+  return { dout: doutArg(fn, doutv, x, [dims.n, dims.f, dims.ho, dims.wo]), x, w, dims };
 }
 
 /** The gradients' destinations: fresh tensors unless the options name them; dx null when skipped. */
