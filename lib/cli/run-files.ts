@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { writeFileAtomic } from '../io/atomic';
 import type { Model } from '../models/model';
 import { accuracyPlot, lossPlot } from '../report/plots';
 import { reportHtml } from '../report/html';
@@ -15,6 +16,8 @@ export interface RunSummary {
   secondsPerEpoch: number | null;
   totalSeconds: number;
   stopped: boolean;
+  /** Why training ended early with an error (a non-finite loss), or null. */
+  error: string | null;
 }
 
 export interface RunFiles {
@@ -26,20 +29,33 @@ export interface RunFiles {
   config: Record<string, unknown>;
 }
 
-/** Writes a file through a temporary name, so a reader never sees half of it. */
-function writeAtomic(file: string, content: string | Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+/** Every file a run may write; history.json is written last. */
+export const RUN_FILES = ['model.safetensors', 'loss.svg', 'accuracy.svg', 'weights.png', 'report.html', 'history.json'] as const;
+
+/** Whether every parameter and buffer of the model is finite: a diverged model is not worth a file. */
+export function isFiniteModel(model: Model): boolean {
+  for (const t of [...Object.values(model.params), ...Object.values(model.buffers())]) {
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return false;
+  }
+  return true;
 }
 
-export async function writeRunFiles(out: string, run: RunFiles): Promise<void> {
+/**
+ * Writes the run's files into `out` and returns their names. Everything is
+ * rendered first, then the previous run's files are removed, then the new
+ * ones written, each atomically, history.json last: the directory never
+ * holds files of two runs, and a history.json means every other file of its
+ * run is there. The directory itself is neither replaced nor emptied, as it
+ * may hold the user's own files (`--out .`). A model that is not finite is
+ * not saved (nor its weights picture); the history says why.
+ */
+export async function writeRunFiles(out: string, run: RunFiles): Promise<string[]> {
   const { model, solver, summary } = run;
-  model.save(path.join(out, 'model.safetensors'));
+  const saveModel = isFiniteModel(model);
   const history = {
     config: run.config,
     data: run.data,
-    model: { architecture: model.architecture, ...model.config() },
+    model: { architecture: model.architecture, ...model.config(), saved: saveModel },
     lossHistory: solver.lossHistory,
     trainAccHistory: solver.trainAccHistory,
     valAccHistory: solver.valAccHistory,
@@ -47,23 +63,34 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<void> {
     epochSeconds: run.epochSeconds,
     summary,
   };
-  writeAtomic(path.join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   const loss = await lossPlot(solver.lossHistory);
   const accuracy = await accuracyPlot(solver.trainAccHistory, solver.valAccHistory);
-  writeAtomic(path.join(out, 'loss.svg'), loss);
-  writeAtomic(path.join(out, 'accuracy.svg'), accuracy);
+  const files = new Map<string, string | Buffer>([['loss.svg', loss], ['accuracy.svg', accuracy]]);
   const pngs = [];
   const w1 = model.params.W1;
-  if (w1.shape[0] === 3 * 32 * 32) {
+  if (saveModel && w1.shape[0] === 3 * 32 * 32) {
     const png = weightsPng(w1);
-    writeAtomic(path.join(out, 'weights.png'), png);
+    files.set('weights.png', png);
     pngs.push({ caption: 'First-layer weights, one 32 x 32 tile per hidden unit', png });
   }
-  writeAtomic(path.join(out, 'report.html'), reportHtml({
+  files.set('report.html', reportHtml({
     title: `nndl: ${model.architecture} on ${run.data}`,
     config: run.config,
-    summary: { ...summary, bestValAcc: solver.bestValAcc, iterations: solver.lossHistory.length },
+    summary: { ...summary, bestValAcc: solver.bestValAcc, iterations: solver.lossHistory.length, modelSaved: saveModel },
     svgs: [{ caption: 'Training loss per iteration', svg: loss }, { caption: 'Train and validation accuracy per epoch', svg: accuracy }],
     pngs,
   }));
+  files.set('history.json', `${JSON.stringify(history, null, 2)}\n`);
+
+  for (const name of RUN_FILES) fs.rmSync(path.join(out, name), { force: true });
+  const written: string[] = [];
+  if (saveModel) {
+    model.save(path.join(out, 'model.safetensors'));
+    written.push('model.safetensors');
+  }
+  for (const [name, content] of files) {
+    writeFileAtomic(path.join(out, name), [content], { fn: 'nndl' });
+    written.push(name);
+  }
+  return written;
 }
