@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { writeFileAtomic } from '../io/atomic';
+import { stageFile, type StagedFile } from '../io/atomic';
+import { stageModel } from '../models/checkpoint';
 import type { Model } from '../models/model';
 import { accuracyPlot, lossPlot } from '../report/plots';
 import { reportHtml } from '../report/html';
@@ -42,12 +43,14 @@ export function isFiniteModel(model: Model): boolean {
 
 /**
  * Writes the run's files into `out` and returns their names. Everything is
- * rendered first, then the previous run's files are removed, then the new
- * ones written, each atomically, history.json last: the directory never
- * holds files of two runs, and a history.json means every other file of its
- * run is there. The directory itself is neither replaced nor emptied, as it
- * may hold the user's own files (`--out .`). A model that is not finite is
- * not saved (nor its weights picture); the history says why.
+ * rendered and written under temporary names first; only when every file is
+ * whole on the disk are the previous run's files removed and the new ones
+ * renamed into place, history.json last. So a full disk leaves the previous
+ * run as it was, and a crash among the renames leaves part of the new run,
+ * never files of two runs; a history.json means its run is complete. The
+ * directory itself is neither replaced nor emptied, as it may hold the
+ * user's own files (`--out .`). A model that is not finite is not saved
+ * (nor its weights picture); the history says so.
  */
 export async function writeRunFiles(out: string, run: RunFiles): Promise<string[]> {
   const { model, solver, summary } = run;
@@ -82,15 +85,24 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<string[
   }));
   files.set('history.json', `${JSON.stringify(history, null, 2)}\n`);
 
-  for (const name of RUN_FILES) fs.rmSync(path.join(out, name), { force: true });
-  const written: string[] = [];
-  if (saveModel) {
-    model.save(path.join(out, 'model.safetensors'));
-    written.push('model.safetensors');
+  const staged: StagedFile[] = [];
+  try {
+    if (saveModel) staged.push(stageModel(model, path.join(out, 'model.safetensors')));
+    for (const [name, content] of files) staged.push(stageFile(path.join(out, name), [content], { fn: 'nndl' }));
+  } catch (e) {
+    for (const s of staged) s.discard();
+    throw e;
   }
-  for (const [name, content] of files) {
-    writeFileAtomic(path.join(out, name), [content], { fn: 'nndl' });
-    written.push(name);
+  let committed = 0;
+  try {
+    for (const name of RUN_FILES) fs.rmSync(path.join(out, name), { force: true });
+    for (const s of staged) {
+      s.commit();
+      committed++;
+    }
+  } catch (e) {
+    for (const s of staged.slice(committed)) s.discard();
+    throw e;
   }
-  return written;
+  return staged.map((s) => path.basename(s.file));
 }

@@ -112,13 +112,23 @@ export function renameIntoPlace(from: string, file: string): void {
   syncDirectory(path.dirname(path.resolve(file)));
 }
 
+/** A file written in full under a temporary name, waiting to be renamed over its target. */
+export interface StagedFile {
+  readonly file: string;
+  /** Renames it over the target (once); on failure the temporary file is removed and the error names the target. */
+  commit(): void;
+  /** Removes the temporary file instead. */
+  discard(): void;
+}
+
 /**
- * Writes `file` from the pieces, in order, atomically (see above). Pieces
- * may be produced lazily (a generator), so a file larger than any one
- * buffer, such as a model over 2 GiB, is written without ever being whole
- * in memory.
+ * Writes the pieces, in order, to a temporary file beside `file` and syncs
+ * it, without touching `file`: several files can be staged, and committed
+ * only once all of them are written. Pieces may be produced lazily (a
+ * generator), so a file larger than any one buffer, such as a model over
+ * 2 GiB, is written without ever being whole in memory.
  */
-export function writeFileAtomic(file: string, pieces: Iterable<Piece>, options: WriteOptions = {}): void {
+export function stageFile(file: string, pieces: Iterable<Piece>, options: WriteOptions = {}): StagedFile {
   const fn = options.fn ?? 'writeFileAtomic';
   const tmp = temporaryName(file);
   let fd: number | undefined;
@@ -128,10 +138,28 @@ export function writeFileAtomic(file: string, pieces: Iterable<Piece>, options: 
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
-    renameIntoPlace(tmp, file);
   } catch (e) {
     closeQuietly(fd);
     fs.rmSync(tmp, { force: true });
     throw writeError(fn, file, e);
   }
+  return {
+    file,
+    commit() {
+      try {
+        renameIntoPlace(tmp, file);
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw writeError(fn, file, e);
+      }
+    },
+    discard() {
+      fs.rmSync(tmp, { force: true });
+    },
+  };
+}
+
+/** Writes `file` from the pieces atomically (see above). */
+export function writeFileAtomic(file: string, pieces: Iterable<Piece>, options: WriteOptions = {}): void {
+  stageFile(file, pieces, options).commit();
 }

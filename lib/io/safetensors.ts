@@ -10,7 +10,7 @@
  */
 import { Tensor } from '../tensor';
 import { invalidType, objectArg, tensorArg } from '../validate';
-import { closeQuietly, readAll, writeFileAtomic } from './atomic';
+import { closeQuietly, readAll, stageFile, type StagedFile } from './atomic';
 import { openInputFile } from './input-file';
 import { parseJson, type JsonObject } from './json';
 
@@ -211,10 +211,15 @@ export function decodeSafetensors(bytes: Uint8Array, source: string, options: Sa
  * (over 2 GiB, over what one Buffer can hold).
  */
 export function writeSafetensors(file: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+  stageSafetensors(file, tensors, metadata).commit();
+}
+
+/** The same file written and synced under a temporary name, for the caller to commit (see io/atomic). */
+export function stageSafetensors(file: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): StagedFile {
   const fn = 'writeSafetensors';
   pathArg(fn, file);
   const { header, names } = encodeHeader(fn, tensors, metadata);
-  writeFileAtomic(file, pieces(header, names, tensors), { fn });
+  return stageFile(file, pieces(header, names, tensors), { fn });
 }
 
 /**

@@ -8,8 +8,9 @@
  * model built, so a config naming layers the file does not hold costs
  * nothing, and a model never takes more memory than its file's size.
  */
+import type { StagedFile } from '../io/atomic';
 import {
-  decodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsContents, type SafetensorsHeader,
+  decodeSafetensors, readSafetensors, stageSafetensors, type SafetensorsContents, type SafetensorsHeader,
 } from '../io/safetensors';
 import type { DType, Tensor } from '../tensor';
 import { describe } from '../validate';
@@ -20,9 +21,14 @@ const BUFFER_PREFIX = 'buffer.';
 
 /** Saves the model's parameters, buffers and config to `file`, atomically. */
 export function saveModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): void {
+  stageModel(model, file, extraMetadata).commit();
+}
+
+/** The same file written and synced under a temporary name, for the caller to commit with others (see io/atomic). */
+export function stageModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): StagedFile {
   const tensors: Record<string, Tensor> = { ...model.params };
   for (const [name, t] of Object.entries(model.buffers())) tensors[BUFFER_PREFIX + name] = t;
-  writeSafetensors(file, tensors, {
+  return stageSafetensors(file, tensors, {
     ...extraMetadata,
     format: 'nndl',
     architecture: model.architecture,
