@@ -484,9 +484,11 @@ async function readArchive<S extends Split>(fn: string, file: string, make: Asse
   const input = fs.createReadStream(file, { fd, start: 0 });
   let assembler: Assembler<S> | undefined;
   let failure: Error | undefined;
+  // Stops the reading with the error: destroying the input without one, once it has
+  // been read to its end, leaves the pipeline's promise unsettled.
   const fail = (e: unknown) => {
     failure ??= e as Error;
-    input.destroy();
+    input.destroy(failure);
   };
   const parser = new Parser({
     strict: true,

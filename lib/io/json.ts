@@ -2,8 +2,8 @@
  * A strict JSON parser for the headers of untrusted files. JSON.parse keeps
  * the last of two equal keys without a word and builds objects whose keys can
  * be `__proto__`; here objects become Maps, a repeated key is an error, the
- * nesting depth is bounded (so the recursion is) and the time is linear in
- * the text's length.
+ * nesting depth is bounded (so the recursion is), so is the number of items
+ * in one object or array, and the time is linear in the text's length.
  */
 
 /** A JSON value, with objects as Maps in the order of their keys. */
@@ -12,11 +12,18 @@ export type JsonObject = Map<string, JsonValue>;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** Throws a SyntaxError naming the character offset of the problem. */
-export function parseJson(text: string, maxDepth: number): JsonValue {
+/**
+ * Throws a SyntaxError for text that is not JSON, a RangeError for JSON past
+ * the limits, each naming the character offset of the problem.
+ */
+export function parseJson(text: string, limits: { maxDepth: number; maxItems: number }): JsonValue {
+  const { maxDepth, maxItems } = limits;
   let at = 0;
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at character ${at}`);
+  };
+  const refuse = (what: string): never => {
+    throw new RangeError(`${what} at character ${at}`);
   };
   const space = () => {
     while (at < text.length) {
@@ -27,24 +34,29 @@ export function parseJson(text: string, maxDepth: number): JsonValue {
   };
   const string = (): string => {
     const start = at;
+    let escaped = false;
     at++;
     for (;;) {
       if (at >= text.length) fail('unterminated string');
       const c = text.charCodeAt(at);
       if (c === 0x22) break;
       if (c < 0x20) fail('control character in a string');
+      if (c === 0x5c) escaped = true;
       at += c === 0x5c ? 2 : 1;
     }
     at++;
-    // The escapes of one string, decoded by the built-in parser: linear in its length.
-    return JSON.parse(text.slice(start, at)) as string;
+    // Escapes are decoded by the built-in parser, one string at a time: linear in its length.
+    return escaped ? (JSON.parse(text.slice(start, at)) as string) : text.slice(start + 1, at - 1);
+  };
+  const count = (n: number) => {
+    if (n > maxItems) refuse(`more than ${maxItems} items in one object or array`);
   };
   const value = (depth: number): JsonValue => {
     space();
     const c = text[at];
     if (c === '"') return string();
     if (c === '{' || c === '[') {
-      if (depth >= maxDepth) fail(`nested deeper than ${maxDepth} levels`);
+      if (depth >= maxDepth) refuse(`nested deeper than ${maxDepth} levels`);
       at++;
       space();
       if (c === '[') {
@@ -54,6 +66,7 @@ export function parseJson(text: string, maxDepth: number): JsonValue {
           return list;
         }
         for (;;) {
+          count(list.length + 1);
           list.push(value(depth + 1));
           space();
           if (text[at] === ']') break;
@@ -69,6 +82,7 @@ export function parseJson(text: string, maxDepth: number): JsonValue {
         return object;
       }
       for (;;) {
+        count(object.size + 1);
         space();
         if (text[at] !== '"') fail('expected a key');
         const keyAt = at;

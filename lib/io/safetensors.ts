@@ -17,6 +17,14 @@ import { parseJson, type JsonObject } from './json';
 /** Largest header the reference implementation accepts. */
 const MAX_HEADER = 100_000_000;
 
+/**
+ * Most tensors in one file. nndl's models hold tens; the largest published
+ * checkpoints hold a few thousand per file. Each costs a few hundred bytes
+ * of objects, so without a bound a header of empty entries would cost
+ * twenty times its size.
+ */
+export const MAX_TENSORS = 65_536;
+
 const DTYPES = { F32: Float32Array, F64: Float64Array } as const;
 type FileDType = keyof typeof DTYPES;
 
@@ -131,9 +139,10 @@ export function parseSafetensorsHeader(text: Uint8Array, fileSize: number, sourc
   if (!json.startsWith('{')) fail(source, 'not a safetensors file: the header is not a JSON object');
   let header: JsonObject;
   try {
-    // Three levels: the header, a tensor's entry, its shape.
-    header = parseJson(json, 3) as JsonObject;
+    // Three levels: the header, a tensor's entry, its shape. The metadata's entry is one more item.
+    header = parseJson(json, { maxDepth: 3, maxItems: MAX_TENSORS + 1 }) as JsonObject;
   } catch (e) {
+    if (e instanceof RangeError) fail(source, `the header is refused: ${e.message} (a file holds at most ${MAX_TENSORS} tensors, each an object of flat lists)`);
     fail(source, `not a safetensors file: the header is not valid JSON (${(e as Error).message})`);
   }
   const metadata: Record<string, string> = Object.create(null);
