@@ -290,6 +290,8 @@ class UnequalBatches extends Error {}
  */
 class Assembler<S extends Split> {
   classNames: string[] = [...CIFAR10_CLASSES];
+  /** The class names file, read when every batch is in (an archive's corruption shows first). */
+  private meta: { file: string; bytes: Buffer } | undefined;
   private nextTrain = 0;
   private readonly parked = new Map<number, { file: string; bytes: Buffer }>();
   private readonly placed = new Set<number>();
@@ -328,7 +330,7 @@ class Assembler<S extends Split> {
     if (name === this.names.meta) {
       if (size > MAX_META_BYTES) throw new Error(`${display}: ${size} bytes, too large for class names (at most ${MAX_META_BYTES})`);
       return collect(display, size, (bytes) => {
-        this.classNames = parseClassNames(this.format, display, bytes);
+        this.meta = { file: display, bytes };
       });
     }
     if (trainIndex < 0) return null;
@@ -370,10 +372,11 @@ class Assembler<S extends Split> {
     sink?.end();
   }
 
-  /** Checks that every batch arrived and that the class names are ten. */
+  /** Checks that every batch arrived, and reads the class names (ten short strings). */
   finish(): this {
     const missing = [...this.names.train, this.names.test].filter((name) => !this.seen.has(name));
     if (missing.length > 0) throw new Error(`${this.where}: missing ${missing.join(', ')}`);
+    if (this.meta) this.classNames = parseClassNames(this.format, this.meta.file, this.meta.bytes);
     return this;
   }
 }
