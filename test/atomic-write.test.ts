@@ -134,6 +134,35 @@ describe('a full disk (ulimit -f) replaces no file and leaves no temporary file'
   }, 120_000);
 });
 
+test('a save killed at any moment (SIGKILL) leaves the old model or the new one, whole', async () => {
+  const dir = fresh('killed');
+  const file = path.join(dir, 'model.safetensors');
+  new TwoLayerNet({ hiddenDims: 50, dtype: 'float64', rng: 0 }).save(file);
+  // Saves of two different models, one after the other, until killed.
+  const script = `const n = require(process.env.NNDL_DIST + '/index.js');
+    const models = [1, 2].map((rng) => new n.TwoLayerNet({ hiddenDims: 50, dtype: 'float64', rng }));
+    process.stdout.write('ready\\n');
+    for (let i = 0; ; i++) models[i % 2].save('model.safetensors');`;
+  const { spawn } = await import('node:child_process');
+  for (const delay of [5, 20, 50, 120]) {
+    const child = spawn(process.execPath, ['-e', script], { cwd: dir, env: { ...process.env, NNDL_DIST: DIST } });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const w1 = loadModel(file).params.W1.data;
+    const candidates = [0, 1, 2].map((rng) => new TwoLayerNet({ hiddenDims: 50, dtype: 'float64', rng }).params.W1.data);
+    expect(candidates.some((c) => c.every((v, i) => v === w1[i]))).toBe(true);
+    // A killed process cannot remove its temporary file: at most one is left, beside the model, never under its name.
+    const stale = fs.readdirSync(dir).filter((f) => f !== 'model.safetensors');
+    expect(stale.length).toBeLessThanOrEqual(1);
+    for (const f of stale) {
+      expect(f).toMatch(/^\.model\.safetensors\.\d+\.[0-9a-f]{8}\.tmp$/);
+      fs.rmSync(path.join(dir, f));
+    }
+  }
+}, 120_000);
+
 /**
  * A model over 2 GiB: one write(2) moves at most 2 GiB - 4 KiB on Linux, so
  * a writer that ignored short writes truncated it, and readFileSync refuses

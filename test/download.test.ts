@@ -265,9 +265,11 @@ describe('a server cannot make a download run or grow forever', () => {
   });
 
   test('bad limits', async () => {
-    await expect(downloadCifar10({ url: url(), md5, maxBytes: 0 })).rejects.toThrow(/Expected a positive integer for options\.maxBytes but received number 0/);
-    await expect(downloadCifar10({ url: url(), md5, stallMs: -1 })).rejects.toThrow(/options\.stallMs/);
-    await expect(downloadCifar10({ url: url(), md5, maxRedirects: 1.5 })).rejects.toThrow(/options\.maxRedirects/);
+    const dir = dest('bad');
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, maxBytes: 0 })).rejects.toThrow(/Expected a positive integer for options\.maxBytes but received number 0/);
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, stallMs: -1 })).rejects.toThrow(/options\.stallMs/);
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, maxRedirects: 1.5 })).rejects.toThrow(/options\.maxRedirects/);
+    expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   test('a full disk (ulimit -f) leaves no partial file and names the archive', async () => {

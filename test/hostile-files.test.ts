@@ -72,11 +72,14 @@ function write(name: string, bytes: Buffer | string): string {
 function run(cases: Case[], maxRssGrowth: number): void {
   const list = write(`cases-${cases[0].name.replace(/\W+/g, '-')}.json`, JSON.stringify(cases));
   const r = spawnSync(process.execPath, [RUNNER, list], { encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * MiB });
+  const lines = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  const results = lines.filter((l) => 'name' in l) as Result[];
+  if (results.length < cases.length) {
+    const why = r.status === null ? `was still running after 240 s (${r.signal})` : `never settled: the process ended (${r.status}) with nothing left to do`;
+    throw new Error(`case "${cases[results.length].name}" ${why}; stderr: ${r.stderr}`);
+  }
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  const lines = r.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-  const results = lines.slice(0, -1) as Result[];
-  if (results.length < cases.length) throw new Error(`case "${cases[lines.length - 1]?.name}" never settled: the process ended with nothing left to do`);
   const { baselineRss, peakRss } = lines[lines.length - 1] as { baselineRss: number; peakRss: number };
   const misses: string[] = [];
   cases.forEach((c, i) => {
