@@ -171,7 +171,8 @@ export function parseSafetensorsHeader(text: Uint8Array, fileSize: number, sourc
       fail(source, `tensor ${name}: data_offsets is not a pair of non-negative integers`);
     }
     const [begin, end] = offsets as number[];
-    if (begin > end || end > dataBytes) {
+    if (begin > end) fail(source, `tensor ${name}: data_offsets [${begin}, ${end}] end before they begin`);
+    if (end > dataBytes) {
       fail(source, `truncated: tensor ${name} is at bytes [${begin}, ${end}) but the file holds ${dataBytes} bytes of data`);
     }
     // Exact: a product past 2^53 rounds to a value past the file's size, never onto it.
@@ -191,7 +192,7 @@ export function parseSafetensorsHeader(text: Uint8Array, fileSize: number, sourc
   return { dataOffset, entries, metadata };
 }
 
-/** An empty typed array for a tensor, in its own ArrayBuffer (aligned whatever the header's length). */
+/** A zeroed typed array for a tensor, in its own ArrayBuffer (aligned whatever the header's length). */
 function tensorFor(r: TensorEntry): Tensor {
   const type = DTYPES[r.dtype];
   return new Tensor(new type((r.end - r.begin) / type.BYTES_PER_ELEMENT), r.shape);
