@@ -88,7 +88,7 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<string[
   const staged: StagedFile[] = [];
   try {
     if (saveModel) staged.push(stageModel(model, path.join(out, 'model.safetensors')));
-    for (const [name, content] of files) staged.push(stageFile(path.join(out, name), [content], { fn: 'nndl' }));
+    for (const [name, content] of files) staged.push(stageFile(path.join(out, name), [content], { fn: 'writeRunFiles' }));
   } catch (e) {
     for (const s of staged) s.discard();
     throw e;
