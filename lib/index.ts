@@ -45,7 +45,7 @@ export type { FullyConnectedNetOptions } from './models/fully-connected-net';
 export type { Model, Params, ModelLossOptions } from './models/model';
 export { loadModel } from './models/load';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors';
-export type { SafetensorsContents } from './io/safetensors';
+export type { SafetensorsContents, SafetensorsHeader, SafetensorsReadOptions, TensorEntry } from './io/safetensors';
 export { Solver } from './solver';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent, ByteImages, SolverInput } from './solver';
 export { loadCifar10, getCifar10Data, getCifar10Pixels, CIFAR10_CLASSES } from './data/cifar10';
