@@ -11,6 +11,7 @@
 import * as nndl from '../../lib/index';
 import type { Rand } from './rand';
 import type { ScribbledMemory } from './shared-memory';
+import { reportSlow } from './slow';
 
 /** Sizes and a dtype shared by the arguments of one call, so that they fit together. */
 class Universe {
@@ -69,6 +70,8 @@ const SOURCE = 'fuzz-bytes';
 const affineCache = (g: Universe) => nndl.affineForward(g.t(g.n, g.d), g.t(g.d, g.m), g.t(g.m))[1];
 const affineReluCache = (g: Universe) => nndl.affineReluForward(g.t(g.n, g.d), g.t(g.d, g.m), g.t(g.m))[1];
 const grads = (g: Universe) => g.maybe({ dx: g.rand.pick([true, false, g.t(g.n, g.d)]), dw: g.t(g.d, g.m), db: g.t(g.m) });
+/** Gradient destinations of a convolution, or none: dx skipped or computed. */
+const grads4 = (g: Universe) => g.maybe({ dx: g.rand.chance(0.5) });
 const step = (g: Universe) => ({ learningRate: 0.1, reg: g.rand.pick([0, 0.1]), dx: g.rand.chance(0.5) });
 const activation = (forward: (x: nndl.Tensor) => [nndl.Tensor, unknown]): { forward: Recipe; backward: Recipe } => ({
   forward: (g) => [g.t(g.n, g.d), g.maybe({ out: g.t(g.n, g.d) })],
@@ -78,6 +81,24 @@ const relu = activation((x) => nndl.reluForward(x));
 const leaky = activation((x) => nndl.leakyReluForward(x, 0.1));
 const sigmoid = activation((x) => nndl.sigmoidForward(x));
 const tanh = activation((x) => nndl.tanhForward(x));
+/** Images (n, c, h, w) and filters that fit them, with a stride of 1 and padding 0 or 1. */
+const convInputs = (g: Universe): [nndl.Tensor, nndl.Tensor, nndl.Tensor, nndl.ConvParam] => {
+  const pad = g.rand.int(0, 1);
+  const [h, w] = [g.rand.int(1, 5), g.rand.int(1, 5)];
+  const [hh, ww] = [g.rand.int(1, Math.min(3, h + 2 * pad)), g.rand.int(1, Math.min(3, w + 2 * pad))];
+  return [g.t(g.n, g.c, h, w), g.t(g.m, g.c, hh, ww), g.t(g.m), { stride: 1, pad }];
+};
+/** A window that tiles an (h, w) plane: 1x1, or 2x2 with stride 2 where both sizes are even. */
+const poolParam = (g: Universe, h: number, w: number): nndl.PoolParam =>
+  h % 2 === 0 && w % 2 === 0 && g.rand.chance(0.7) ? { poolHeight: 2, poolWidth: 2, stride: 2 } : { poolHeight: 1, poolWidth: 1, stride: 1 };
+/** dout shaped as a forward pass's output, and its cache. */
+const backwardOf = <C>(g: Universe, [out, cache]: [nndl.Tensor, C]): [nndl.Tensor, C] => [g.t(...out.shape), cache];
+const convReluPool = (g: Universe) => {
+  const [x, w, b, p] = convInputs(g);
+  const [, , ho, wo] = nndl.convForward(x, w, b, p)[0].shape;
+  return nndl.convReluPoolForward(x, w, b, p, poolParam(g, ho, wo));
+};
+const images = (g: Universe) => g.t(g.n, g.c, 2 * g.rand.int(1, 2), 2 * g.rand.int(1, 2));
 const bnParam = (g: Universe): nndl.BatchnormParam => ({ mode: g.rand.pick(['train', 'test'] as const) });
 const dropParam = (g: Universe): nndl.DropoutParam => ({ mode: g.rand.pick(['train', 'test'] as const), p: 0.3, seed: g.rand.int(0, 9) });
 const update = (g: Universe) => [g.t(g.n, g.d), g.t(g.n, g.d), g.maybe({ learningRate: 0.01 }), g.maybe({ out: g.t(g.n, g.d) })];
@@ -141,6 +162,31 @@ export const API: Record<string, Row> = {
   tanhBackward: { args: tanh.backward },
   softmaxLoss: { args: (g) => [g.t(g.n, g.c), g.y(), g.maybe({ dx: g.t(g.n, g.c) })] },
   svmLoss: { args: (g) => [g.t(g.n, g.c), g.y(), g.maybe({ dx: g.t(g.n, g.c) })] },
+  convForward: { args: (g) => [...convInputs(g)] },
+  convBackward: { args: (g) => [...backwardOf(g, nndl.convForward(...convInputs(g))), grads4(g)] },
+  convReluForward: { args: (g) => [...convInputs(g)] },
+  convReluBackward: { args: (g) => [...backwardOf(g, nndl.convReluForward(...convInputs(g))), grads4(g)] },
+  convReluPoolForward: {
+    args: (g) => {
+      const [x, w, b, p] = convInputs(g);
+      const [, , ho, wo] = nndl.convForward(x, w, b, p)[0].shape;
+      return [x, w, b, p, poolParam(g, ho, wo)];
+    },
+  },
+  convReluPoolBackward: { args: (g) => [...backwardOf(g, convReluPool(g)), grads4(g)] },
+  maxPoolForward: { args: (g) => { const x = images(g); return [x, poolParam(g, x.shape[2], x.shape[3])]; } },
+  maxPoolBackward: {
+    args: (g) => {
+      const x = images(g);
+      return [...backwardOf(g, nndl.maxPoolForward(x, poolParam(g, x.shape[2], x.shape[3]))), g.maybe({ dx: g.t(...x.shape) })];
+    },
+  },
+  spatialBatchnormForward: { args: (g) => [images(g), g.t(g.c), g.t(g.c), bnParam(g)] },
+  spatialBatchnormBackward: {
+    args: (g) => [...backwardOf(g, nndl.spatialBatchnormForward(images(g), g.t(g.c), g.t(g.c), { mode: 'train' }))],
+  },
+  flattenForward: { args: (g) => [images(g)] },
+  flattenBackward: { args: (g) => backwardOf(g, nndl.flattenForward(images(g))) },
   evalNumericalGradient: { args: (g) => [(x: nndl.Tensor) => nndl.sumSquares(x), g.t(g.n), { verbose: false }] },
   evalNumericalGradientArray: { args: (g) => [(x: nndl.Tensor) => nndl.reluForward(x)[0], g.t(g.n), g.t(g.n)] },
   relError: { args: (g) => [g.t(g.n), g.t(g.n)] },
@@ -383,6 +429,7 @@ export class ApiFuzzer {
     const describe = () => `${what}(${args.map((a) => describeArg(a)).join(', ')})`;
     if (trace) process.stderr.write(`fuzz: ${describe()}\n`);
     let result: unknown;
+    const start = performance.now();
     try {
       result = run();
     } catch (e) {
@@ -391,6 +438,8 @@ export class ApiFuzzer {
       const documented = (parser && error?.message?.startsWith(`${SOURCE}: `)) || error?.message?.startsWith('Solver: the loss is ');
       if (!typed && !documented) throw new Error(`${describe()} threw ${error?.stack ?? String(e)}`);
       return undefined;
+    } finally {
+      reportSlow(performance.now() - start, describe);
     }
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       throw new Error(`${describe()} returned a promise: give ${what} a row in test/fuzz/api.ts`);

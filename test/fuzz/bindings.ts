@@ -29,6 +29,7 @@ export class CallBuilder {
   readonly arrays: ArrayArg[] = [];
   /** The element type of the call's float arrays. */
   readonly float: FloatArrayType;
+  private largeUsed = false;
 
   constructor(
     readonly rand: Rand,
@@ -39,9 +40,16 @@ export class CallBuilder {
     this.float = rand.chance(0.5) ? Float32Array : Float64Array;
   }
 
-  /** k sizes in [1, max], now and then one far larger. */
+  /**
+   * k sizes in [1, max], now and then one far larger: at most one per call,
+   * since arrays take products of sizes and three large ones would be gigabytes.
+   */
   dims(k: number, max = 6): number[] {
-    return Array.from({ length: k }, () => (this.rand.chance(this.largeChance) ? this.rand.int(100, 700) : this.rand.int(1, max)));
+    return Array.from({ length: k }, () => {
+      if (this.largeUsed || !this.rand.chance(this.largeChance)) return this.rand.int(1, max);
+      this.largeUsed = true;
+      return this.rand.int(100, 700);
+    });
   }
 
   /** An array of the call's float type, read. */
@@ -115,6 +123,32 @@ export class CallBuilder {
 
 const read: Role = { kind: 'read' };
 const written: Role = { kind: 'written' };
+
+/** A convolution's sizes: input (n, c, h, w), f filters (c, hh, ww), the stride and padding, output (ho, wo). */
+interface Conv {
+  n: number; c: number; h: number; w: number; f: number; hh: number; ww: number; stride: number; pad: number; ho: number; wo: number;
+}
+
+/** Small sizes only: the column buffer of a large image would take hundreds of MB. */
+function conv(b: CallBuilder): Conv {
+  const [n, c, f, h, w] = [b.rand.int(1, 3), b.rand.int(1, 3), b.rand.int(1, 3), b.rand.int(1, 7), b.rand.int(1, 7)];
+  const pad = b.rand.int(0, 1);
+  const hh = b.rand.int(1, Math.min(h + 2 * pad, 4));
+  const ww = b.rand.int(1, Math.min(w + 2 * pad, 4));
+  // A stride of 2 where it divides both spans exactly.
+  const stride = (h + 2 * pad - hh) % 2 === 0 && (w + 2 * pad - ww) % 2 === 0 && b.rand.chance(0.5) ? 2 : 1;
+  return { n, c, h, w, f, hh, ww, stride, pad, ho: 1 + (h + 2 * pad - hh) / stride, wo: 1 + (w + 2 * pad - ww) / stride };
+}
+
+const convDims = (s: Conv) => [s.n, s.c, s.h, s.w, s.f, s.hh, s.ww, s.stride, s.pad];
+
+/** A pooling window over an (h, w) plane: [poolHeight, poolWidth, poolStride, out height, out width]. */
+function pool(b: CallBuilder, h: number, w: number): [number, number, number, number, number] {
+  const ph = b.rand.int(1, Math.min(h, 2));
+  const pw = b.rand.int(1, Math.min(w, 2));
+  const stride = (h - ph) % 2 === 0 && (w - pw) % 2 === 0 && b.rand.chance(0.7) ? 2 : 1;
+  return [ph, pw, stride, 1 + (h - ph) / stride, 1 + (w - pw) / stride];
+}
 
 /** A symmetric positive definite matrix (n, n), so the factorizations succeed. */
 function spd(b: CallBuilder, n: number): Float64Array | Float32Array {
@@ -211,6 +245,54 @@ export const BINDINGS: Record<keyof NativeBinding, (b: CallBuilder) => unknown> 
   symmetricEigen: (b) => {
     const [n] = b.dims(1);
     b.array(spd(b, n), written).out(n).num(n);
+  },
+  convForward: (b) => { const s = conv(b); b.in(s.n * s.c * s.h * s.w).in(s.f * s.c * s.hh * s.ww).in(s.f).out(s.n * s.f * s.ho * s.wo).num(...convDims(s)); },
+  convReluForward: (b) => { const s = conv(b); b.in(s.n * s.c * s.h * s.w).in(s.f * s.c * s.hh * s.ww).in(s.f).out(s.n * s.f * s.ho * s.wo).num(...convDims(s)); },
+  convBackward: (b) => {
+    const s = conv(b);
+    const [x, w] = [s.n * s.c * s.h * s.w, s.f * s.c * s.hh * s.ww];
+    b.in(s.n * s.f * s.ho * s.wo).in(x).in(w).orNull((c) => c.out(x)).out(w).out(s.f).num(...convDims(s));
+  },
+  convReluBackward: (b) => {
+    const s = conv(b);
+    const [x, w, out] = [s.n * s.c * s.h * s.w, s.f * s.c * s.hh * s.ww, s.n * s.f * s.ho * s.wo];
+    b.in(out).in(x).in(w).in(out).orNull((c) => c.out(x)).out(w).out(s.f).num(...convDims(s));
+  },
+  convReluPoolForward: (b) => {
+    const s = conv(b);
+    const [ph, pw, ps, po, qo] = pool(b, s.ho, s.wo);
+    const pooled = s.n * s.f * po * qo;
+    b.in(s.n * s.c * s.h * s.w).in(s.f * s.c * s.hh * s.ww).in(s.f).out(pooled).int32Out(pooled).num(...convDims(s), ph, pw, ps);
+  },
+  convReluPoolBackward: (b) => {
+    const s = conv(b);
+    const [ph, pw, ps, po, qo] = pool(b, s.ho, s.wo);
+    const [x, w, pooled] = [s.n * s.c * s.h * s.w, s.f * s.c * s.hh * s.ww, s.n * s.f * po * qo];
+    // argmax is read only where the pooled output is positive: not an index every call must check.
+    const argmax = Int32Array.from({ length: pooled }, () => b.rand.int(0, s.ho * s.wo - 1));
+    b.in(pooled).in(x).in(w).in(pooled).array(argmax, read).orNull((c) => c.out(x)).out(w).out(s.f).num(...convDims(s), ph, pw, ps);
+  },
+  maxPoolForward: (b) => {
+    const [n, c, h, w] = [b.rand.int(1, 3), b.rand.int(1, 3), b.rand.int(1, 7), b.rand.int(1, 7)];
+    const [ph, pw, ps, po, qo] = pool(b, h, w);
+    b.in(n * c * h * w).out(n * c * po * qo).int32Out(n * c * po * qo).num(n, c, h, w, ph, pw, ps);
+  },
+  maxPoolBackward: (b) => {
+    const [n, c, h, w] = [b.rand.int(1, 3), b.rand.int(1, 3), b.rand.int(1, 7), b.rand.int(1, 7)];
+    const [ph, pw, ps, po, qo] = pool(b, h, w);
+    b.in(n * c * po * qo).indices(n * c * po * qo, h * w).out(n * c * h * w).num(n, c, h, w, ph, pw, ps);
+  },
+  spatialBatchnormForwardTrain: (b) => {
+    const [n, c, hw] = b.dims(3);
+    b.in(n * c * hw).in(c).in(c).out(c).out(c).out(n * c * hw).out(c).out(c).num(n, c, hw, 1e-5, 0.9);
+  },
+  spatialBatchnormForwardTest: (b) => {
+    const [n, c, hw] = b.dims(3);
+    b.in(n * c * hw).in(c).in(c).in(c).in(c).out(n * c * hw).num(n, c, hw, 1e-5);
+  },
+  spatialBatchnormBackward: (b) => {
+    const [n, c, hw] = b.dims(3);
+    b.in(n * c * hw).in(n * c * hw).in(c).in(c).in(c).out(n * c * hw).out(c).out(c).num(n, c, hw);
   },
   gemm: (b) => {
     const [m, n, k] = b.dims(3);

@@ -12,6 +12,7 @@ import type { NativeBinding } from '../../lib/native';
 import { validCall, type AnyArray, type CallBuilder } from './bindings';
 import type { Rand } from './rand';
 import type { ScribbledMemory } from './shared-memory';
+import { reportSlow } from './slow';
 
 type Mutation = 'value' | 'length' | 'index' | 'nan' | 'alias' | 'shared' | 'arity';
 const MUTATIONS: readonly Mutation[] = ['value', 'length', 'index', 'nan', 'alias', 'shared', 'arity'];
@@ -141,6 +142,7 @@ export function fuzzBinding(addon: NativeBinding, name: string, rand: Rand, memo
   const what = () => `${name}(${call.args.map(describeValue).join(', ')}) after ${applied.join(', ') || 'no mutation'}`;
   if (trace) process.stderr.write(`fuzz: ${what()}\n`);
   const fn = (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+  const start = performance.now();
   try {
     fn(...call.args);
   } catch (e) {
@@ -149,6 +151,8 @@ export function fuzzBinding(addon: NativeBinding, name: string, rand: Rand, memo
     if (error?.name !== 'TypeError' && error?.name !== 'RangeError') throw new Error(`${what()} threw ${String(e)}`);
     if (held && error.name !== 'RangeError') throw new Error(`${what()}: ${held.why} threw ${error.name} ${error.message}, not a RangeError`);
     return 'refused';
+  } finally {
+    reportSlow(performance.now() - start, what);
   }
   if (held) throw new Error(`${what()}: ${held.why} was accepted`);
   return 'ok';
