@@ -27,7 +27,7 @@ export interface RunFiles {
 }
 
 /** Writes a file through a temporary name, so a reader never sees half of it. */
-function writeAtomic(file: string, content: string | Buffer): void {
+export function writeAtomic(file: string, content: string | Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, content);
   fs.renameSync(tmp, file);

@@ -3,23 +3,28 @@
  * architecture and its hyper-parameters in `__metadata__` (`format: nndl`,
  * `architecture`, `config` as JSON), so the file also opens in Python.
  */
-import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { encodeSafetensors, readSafetensors, writeSafetensors } from '../io/safetensors';
 import type { Tensor } from '../tensor';
 import type { Checkpointable } from './model';
 
 /** Buffer names are prefixed so they never collide with parameter names. */
 const BUFFER_PREFIX = 'buffer.';
 
-/** Saves the model's parameters, buffers and config to `file`, atomically. */
-export function saveModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): void {
+/** The tensors and metadata a checkpoint of the model holds. */
+function contents(model: Checkpointable, extraMetadata: Record<string, string>): [Record<string, Tensor>, Record<string, string>] {
   const tensors: Record<string, Tensor> = { ...model.params };
   for (const [name, t] of Object.entries(model.buffers())) tensors[BUFFER_PREFIX + name] = t;
-  writeSafetensors(file, tensors, {
-    ...extraMetadata,
-    format: 'nndl',
-    architecture: model.architecture,
-    config: JSON.stringify(model.config()),
-  });
+  return [tensors, { ...extraMetadata, format: 'nndl', architecture: model.architecture, config: JSON.stringify(model.config()) }];
+}
+
+/** Saves the model's parameters, buffers and config to `file`, atomically. */
+export function saveModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): void {
+  writeSafetensors(file, ...contents(model, extraMetadata));
+}
+
+/** The bytes saveModel would write: a model file held in memory (to send it elsewhere). */
+export function encodeModel(model: Checkpointable, extraMetadata: Record<string, string> = {}): Buffer {
+  return encodeSafetensors(...contents(model, extraMetadata));
 }
 
 export interface Checkpoint {

@@ -1,0 +1,78 @@
+/**
+ * Where a queued sweep lives: a Redis at a redis:// URL, and the BullMQ queue
+ * `nndl:NAME` in it (prefix `nndl`, queue NAME). Every command first reaches
+ * the Redis once with a short deadline, so a wrong address fails in one line
+ * instead of retrying forever.
+ */
+import { InvalidArgumentError } from 'commander';
+import { Redis } from 'ioredis';
+
+import { CliError } from '../errors';
+
+/** BullMQ's key prefix: the queue NAME's keys are nndl:NAME:*. */
+export const PREFIX = 'nndl';
+
+/** How long the first connection may take. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** Option parser for --queue: a redis:// or rediss:// URL with a host. */
+export function redisUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InvalidArgumentError(`Expected a redis://host:port[/db] URL but received ${v}`);
+  }
+  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') {
+    throw new InvalidArgumentError(`Expected a redis://host:port[/db] URL but received ${v}`);
+  }
+  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) {
+    throw new InvalidArgumentError(`Expected a database number after the port (redis://host:port/0) but received ${v}`);
+  }
+  return v;
+}
+
+/** Option parser for --name: what BullMQ takes as a queue name, and short. */
+export function queueName(v: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v)) {
+    throw new InvalidArgumentError(`Expected a name of 1 to 64 letters, digits, '.', '_' or '-' but received ${v}`);
+  }
+  return v;
+}
+
+/** The URL without its password, for messages. */
+export function showUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/** A client for BullMQ: commands wait through reconnections (what Workers need) rather than fail. */
+export function redisClient(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, connectTimeout: CONNECT_TIMEOUT_MS, lazyConnect: true });
+}
+
+/** Reaches the Redis once, or throws a CliError naming it. */
+export async function checkReachable(url: string): Promise<void> {
+  const client = new Redis(url, {
+    lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null,
+  });
+  // The socket's error (ECONNREFUSED, ENOTFOUND) comes as an event; the promise only says the connection closed.
+  let cause: NodeJS.ErrnoException | undefined;
+  client.on('error', (e: NodeJS.ErrnoException) => {
+    cause ??= e;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (e) {
+    const err = cause ?? (e as NodeJS.ErrnoException);
+    throw new CliError(`cannot reach Redis at ${showUrl(url)}: ${err.code ?? err.message}`);
+  } finally {
+    // After a failed connection there is nothing to close (and closing would wait 2 s for a dead socket).
+    if (client.status !== 'end') client.disconnect();
+  }
+}
+
+/** A queue's full name, for messages. */
+export const fullName = (name: string): string => `${PREFIX}:${name}`;
