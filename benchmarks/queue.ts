@@ -40,7 +40,7 @@ interface Run {
   trainingSeconds: number;
   /** Per-trial medians (ms) of the queue's parts; absent for local sweeps. */
   overhead?: Record<string, number>;
-  /** Redis CPU ms and commands per trial. */
+  /** Redis CPU ms and commands per trial, and the size of a result as stored. */
   redis?: { cpuMsPerTrial: number; commandsPerTrial: number; resultKiB: number };
 }
 
@@ -84,7 +84,9 @@ function overheads(trials: Trial[]): Record<string, number> {
   const byWorker = new Map<string, Trial[]>();
   for (const t of trials) byWorker.set(t.worker!, [...(byWorker.get(t.worker!) ?? []), t]);
   const pickup: number[] = [];
-  const inWorker: number[] = [];
+  const toProcessor: number[] = [];
+  const toThread: number[] = [];
+  const storeResult: number[] = [];
   const dataLoad: number[] = [];
   const finishToResult: number[] = [];
   const training: number[] = [];
@@ -95,16 +97,18 @@ function overheads(trials: Trial[]): Record<string, number> {
       const w = t.timing!;
       // From the moment the trial could start (enqueued, or this worker free again) to BullMQ handing it over.
       pickup.push(q.started - Math.max(q.enqueued, i === 0 ? q.enqueued : list[i - 1].queue!.finished));
-      // The worker's own steps: to its processor, to the trial's thread, and from training's end to the result stored.
-      const toThread = w.started - w.received;
-      if (i === 0) dataLoad.push(toThread);
-      inWorker.push((w.received - q.started) + (i === 0 ? 0 : toThread) + (q.finished - w.ended));
+      // The worker's own steps: to its processor, to the trial's thread (the first trial loads the data), and
+      // from training's end to the result stored.
+      toProcessor.push(w.received - q.started);
+      (i === 0 ? dataLoad : toThread).push(w.started - w.received);
+      storeResult.push(q.finished - w.ended);
       finishToResult.push(q.learnt - q.finished);
       training.push(w.ended - w.started);
     });
   }
+  const parts = { pickup: median(pickup), toProcessor: median(toProcessor), toThread: median(toThread), storeResult: median(storeResult) };
   return {
-    pickup: median(pickup), inWorker: median(inWorker), perTrial: median(pickup) + median(inWorker),
+    ...parts, perTrial: Object.values(parts).reduce((a, b) => a + b, 0),
     finishToResult: median(finishToResult), dataLoad: median(dataLoad), training: median(training),
   };
 }
@@ -127,7 +131,7 @@ async function queued(workers: number, url: string, name: string, dir: string, c
   await Promise.all(procs.map((p) => new Promise((resolve) => p.once('close', resolve))));
   if (r.code !== 0) throw new Error(`queued sweep failed:\n${r.out}`);
   const trials = readTrials(dir);
-  const resultBytes = Number(await client.memory('USAGE', `nndl:${name}:trial-1`));
+  const resultBytes = await client.hstrlen(`nndl:${name}:trial-1`, 'returnvalue');
   await runCommand(['sweep', '--queue', url, '--name', name, '--clean'], dir);
   return {
     runner: `queue, ${workers} worker process${workers > 1 ? 'es' : ''}`, wall: r.seconds, trialsPerMinute: (60 * TRIALS) / r.seconds,
@@ -180,8 +184,10 @@ async function main(): Promise<void> {
   const q = runners.filter((name) => name.startsWith('queue'));
   const ms = (name: string, key: string) => fmt(median(of(name).map((r) => r.overhead![key])), 0);
   console.log(`\nper trial, ms (medians): the queue's part against training\n`);
-  console.log(table(['runner', 'enqueue/free to start', 'in the worker', 'queue per trial', 'finish to result', 'first data load', 'training'],
-    q.map((name) => [name, ms(name, 'pickup'), ms(name, 'inWorker'), ms(name, 'perTrial'), ms(name, 'finishToResult'), ms(name, 'dataLoad'), ms(name, 'training')])));
+  console.log(table(
+    ['runner', 'enqueue/free to start', 'to processor', 'to thread', 'result stored', 'queue per trial', 'finish to sweep', 'training', 'first data load'],
+    q.map((name) => [name, ...['pickup', 'toProcessor', 'toThread', 'storeResult', 'perTrial', 'finishToResult', 'training', 'dataLoad'].map((k) => ms(name, k))]),
+  ));
   console.log(`\nRedis per trial: ${q.map((name) => `${name}: ${fmt(median(of(name).map((r) => r.redis!.cpuMsPerTrial)), 2)} ms CPU, ` +
     `${fmt(median(of(name).map((r) => r.redis!.commandsPerTrial)), 0)} commands, result ${fmt(median(of(name).map((r) => r.redis!.resultKiB)), 0)} KiB`).join('; ')}`);
   console.log(`\nwrote ${file}`);

@@ -10,15 +10,11 @@ import { Command, Option } from 'commander';
 import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
+import { UPDATE_RULES } from './model-config';
 import {
   nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
-  positiveNumberList, probability,
+  positiveNumberList, probability, queueName, redisUrl,
 } from './options';
-import { UPDATE_RULES } from './model-config';
-import { queueName, redisUrl } from './queue/connection';
-import { queueClean, queueStatus } from './queue/manage';
-import { queueSweep } from './queue/sweep';
-import { queueWorker } from './queue/worker';
 import { localSweep } from './sweep/local';
 import { train } from './train';
 
@@ -76,17 +72,18 @@ export function program(): Command {
         throw new CliError('--workers is for sweeps on this machine; with --queue, start nndl worker processes instead');
       }
       if (o.status && o.clean) throw new CliError('--status and --clean go alone');
+      // The queue's modules (BullMQ, ioredis) load only for the commands that use them.
       if (o.status) {
-        process.exitCode = await queueStatus(o);
+        process.exitCode = await (await import('./queue/manage')).queueStatus(o);
         return;
       }
       if (o.clean) {
-        process.exitCode = await queueClean(o);
+        process.exitCode = await (await import('./queue/manage')).queueClean(o);
         return;
       }
       if (o.lr === undefined) throw new CliError("required option '--lr <rates>' not specified");
       const grid = { ...o, lrs: o.lr, regs: o.reg };
-      process.exitCode = o.queue === undefined ? await localSweep(grid) : await queueSweep(grid);
+      process.exitCode = o.queue === undefined ? await localSweep(grid) : await (await import('./queue/sweep')).queueSweep(grid);
     });
 
   root.command('worker')
@@ -98,7 +95,7 @@ export function program(): Command {
     .option('--data <source>', 'this machine\'s copy of the sweep\'s data, when not at the path the sweep names')
     .option('--stalled-seconds <s>', 'a dead worker\'s trials go back to the queue after this long', positiveNumber, 30)
     .action(async (o) => {
-      process.exitCode = await queueWorker(o);
+      process.exitCode = await (await import('./queue/worker')).queueWorker(o);
     });
 
   root.command('eval')

@@ -4,7 +4,6 @@
  * the Redis once with a short deadline, so a wrong address fails in one line
  * instead of retrying forever.
  */
-import { InvalidArgumentError } from 'commander';
 import { Redis } from 'ioredis';
 
 import { CliError } from '../errors';
@@ -14,31 +13,6 @@ export const PREFIX = 'nndl';
 
 /** How long the first connection may take. */
 const CONNECT_TIMEOUT_MS = 5000;
-
-/** Option parser for --queue: a redis:// or rediss:// URL with a host. */
-export function redisUrl(v: string): string {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new InvalidArgumentError(`Expected a redis://host:port[/db] URL but received ${v}`);
-  }
-  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') {
-    throw new InvalidArgumentError(`Expected a redis://host:port[/db] URL but received ${v}`);
-  }
-  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) {
-    throw new InvalidArgumentError(`Expected a database number after the port (redis://host:port/0) but received ${v}`);
-  }
-  return v;
-}
-
-/** Option parser for --name: what BullMQ takes as a queue name, and short. */
-export function queueName(v: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v)) {
-    throw new InvalidArgumentError(`Expected a name of 1 to 64 letters, digits, '.', '_' or '-' but received ${v}`);
-  }
-  return v;
-}
 
 /** The URL without its password, for messages. */
 export function showUrl(url: string): string {

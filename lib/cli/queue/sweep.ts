@@ -20,6 +20,9 @@ import { reportErrorsOnce } from './redis-errors';
 import { submit } from './submit';
 import { watch } from './watch';
 
+/** Events kept in the queue's stream (BullMQ's default is 10,000). */
+const EVENTS_KEPT = 100;
+
 export interface QueueSweepOptions extends GridOptions {
   queue: string;
   name: string;
@@ -53,7 +56,9 @@ export async function queueSweep(o: QueueSweepOptions): Promise<number> {
   const onError = reportErrorsOnce((line) => process.stderr.write(`${line}\n`));
   const client = redisClient(o.queue).on('error', onError);
   const eventsClient = redisClient(o.queue).on('error', onError);
-  const queue = new Queue(o.name, { connection: client, prefix: PREFIX }).on('error', onError);
+  // Each 'completed' event carries the trial's result: a short event stream keeps few copies of them in Redis.
+  // (The sweep reads the events as they come, and reads the jobs themselves for anything it missed.)
+  const queue = new Queue(o.name, { connection: client, prefix: PREFIX, streams: { events: { maxLen: EVENTS_KEPT } } }).on('error', onError);
   let events: QueueEvents | undefined;
   try {
     const s = await submit(queue, client, o.name, jobs, o.attempts);
