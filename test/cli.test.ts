@@ -156,6 +156,34 @@ test('Ctrl-C in a sweep ends the running trials and writes the finished ones', a
   expect(loadModel(path.join(out, 'model.safetensors')).params.W1.shape).toEqual([3072, 50]);
 }, 120000);
 
+test('without the optional bullmq and ioredis, a queued sweep says what to install and a local one still runs', () => {
+  // A copy of the package whose node_modules has everything but those two.
+  const project = path.join(root, 'no-queue-packages');
+  const repo = path.resolve(__dirname, '..');
+  fs.cpSync(path.join(repo, 'dist', 'lib'), path.join(project, 'dist', 'lib'), { recursive: true });
+  fs.copyFileSync(path.join(repo, 'package.json'), path.join(project, 'package.json'));
+  fs.mkdirSync(path.join(project, 'node_modules'));
+  for (const name of fs.readdirSync(path.join(repo, 'node_modules'))) {
+    if (name.startsWith('.') || name === 'bullmq' || name === 'ioredis') continue;
+    fs.symlinkSync(path.join(repo, 'node_modules', name), path.join(project, 'node_modules', name));
+  }
+  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(project, 'dist', 'lib', 'cli', 'main.js'), ...args], {
+    cwd: root, encoding: 'utf8', timeout: 120000,
+    env: { ...process.env, NNDL_HOME: path.join(root, 'cache'), NNDL_ADDON: path.join(repo, 'build', 'Release', 'nndl.node') },
+  });
+  const pins = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).optionalDependencies;
+  const message = 'nndl: sweeps on a queue need the optional packages bullmq and ioredis, which are not installed here; ' +
+    `install them with \`npm install bullmq@${pins.bullmq} ioredis@${pins.ioredis}\`\n`;
+  for (const args of [['worker', '--queue', 'redis://127.0.0.1:9'], ['sweep', '--queue', 'redis://127.0.0.1:9', '--status']]) {
+    const r = run(...args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(message);
+  }
+  const local = run('sweep', '--data', 'synthetic', '--lr', '1e-3', '--epochs', '1', '--hidden', '10', '--workers', '1', '--out', path.join(project, 'out'));
+  expect(local.stderr).toBe('');
+  expect(local.status).toBe(0);
+});
+
 test.each([
   [['train', '--bogus'], /^nndl: unknown option '--bogus'\n$/],
   [['train', '--lr', '-1'], /^nndl: option '--lr <rate>' argument '-1' is invalid\. Expected a positive number but received -1\n$/],

@@ -18,6 +18,22 @@ import {
 import { localSweep } from './sweep/local';
 import { train } from './train';
 
+/**
+ * The queue's commands. BullMQ and ioredis are optional dependencies, loaded
+ * only here: an install without them still trains and sweeps locally.
+ */
+async function queueCommands<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !/'(bullmq|ioredis)'/.test((e as Error).message)) throw e;
+    throw new CliError(
+      'sweeps on a queue need the optional packages bullmq and ioredis, which are not installed here; ' +
+        'install them with `npm install bullmq@6.7.0 ioredis@6.0.0`',
+    );
+  }
+}
+
 /** The sweep's options that only a queued sweep takes. */
 const QUEUE_ONLY = { name: '--name', wait: '--no-wait', attempts: '--attempts', maxModelMb: '--max-model-mb', status: '--status', clean: '--clean' };
 
@@ -72,18 +88,17 @@ export function program(): Command {
         throw new CliError('--workers is for sweeps on this machine; with --queue, start nndl worker processes instead');
       }
       if (o.status && o.clean) throw new CliError('--status and --clean go alone');
-      // The queue's modules (BullMQ, ioredis) load only for the commands that use them.
       if (o.status) {
-        process.exitCode = await (await import('./queue/manage')).queueStatus(o);
+        process.exitCode = await (await queueCommands(() => import('./queue/manage'))).queueStatus(o);
         return;
       }
       if (o.clean) {
-        process.exitCode = await (await import('./queue/manage')).queueClean(o);
+        process.exitCode = await (await queueCommands(() => import('./queue/manage'))).queueClean(o);
         return;
       }
       if (o.lr === undefined) throw new CliError("required option '--lr <rates>' not specified");
       const grid = { ...o, lrs: o.lr, regs: o.reg };
-      process.exitCode = o.queue === undefined ? await localSweep(grid) : await (await import('./queue/sweep')).queueSweep(grid);
+      process.exitCode = o.queue === undefined ? await localSweep(grid) : await (await queueCommands(() => import('./queue/sweep'))).queueSweep(grid);
     });
 
   root.command('worker')
@@ -95,7 +110,7 @@ export function program(): Command {
     .option('--data <source>', 'this machine\'s copy of the sweep\'s data, when not at the path the sweep names')
     .option('--stalled-seconds <s>', 'a dead worker\'s trials go back to the queue after this long', positiveNumber, 30)
     .action(async (o) => {
-      process.exitCode = await (await import('./queue/worker')).queueWorker(o);
+      process.exitCode = await (await queueCommands(() => import('./queue/worker'))).queueWorker(o);
     });
 
   root.command('eval')
