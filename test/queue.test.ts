@@ -305,6 +305,17 @@ withRedis('a worker refuses the trials of a sweep whose data md5 differs from it
   await w.exit;
 }, 120000);
 
+withRedis('trials that leave the queue unfinished (--clean while the sweep waits) end the wait with one line naming them', async () => {
+  const args = ['--queue', redis.url, '--name', 'gone', '--data', 'synthetic', '--lr', '1e-3,2e-3', '--hidden', '10', '--epochs', '1'];
+  // No worker: the trials wait until the queue is removed under the sweep.
+  const sweep = start('sweep', ...args, '--out', path.join(root, 'gone'));
+  await sweep.waitFor(/2 added, 0 already there/);
+  expect(nndl('sweep', '--queue', redis.url, '--name', 'gone', '--clean').stdout).toMatch(/removed nndl:gone at .* \(2 trials\)/);
+  expect(await sweep.exit).toBe(1);
+  expect(sweep.output()).toMatch(/^nndl: trials 1, 2 of nndl:gone left the queue unfinished \(removed with --clean, or lost by a Redis restarted without persistence\); run this command again to put them back$/m);
+  expect(readSweep(path.join(root, 'gone')).finished).toBe(0);
+}, 60000);
+
 withRedis('an unreachable Redis fails fast with one line naming it', async () => {
   const port = await new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {

@@ -19,18 +19,27 @@ import { localSweep } from './sweep/local';
 import { train } from './train';
 
 /**
- * The queue's commands. BullMQ and ioredis are optional dependencies, loaded
- * only here: an install without them still trains and sweeps locally.
+ * Runs one of the queue's commands. BullMQ and ioredis are optional
+ * dependencies, loaded only here: an install without them still trains and
+ * sweeps locally.
  */
-async function queueCommands<T>(load: () => Promise<T>): Promise<T> {
+async function queueCommand<M>(load: () => Promise<M>, run: (m: M) => Promise<number>): Promise<void> {
+  let m: M;
   try {
-    return await load();
+    m = await load();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !/'(bullmq|ioredis)'/.test((e as Error).message)) throw e;
     throw new CliError(
       'sweeps on a queue need the optional packages bullmq and ioredis, which are not installed here; ' +
         'install them with `npm install bullmq@6.7.0 ioredis@6.0.0`',
     );
+  }
+  try {
+    process.exitCode = await run(m);
+  } finally {
+    // A connection that BullMQ reopens while closing (Redis restarting at that moment) would keep the
+    // process alive after its work: it ends a second later, whatever is still open.
+    setTimeout(() => process.exit(), 1000).unref();
   }
 }
 
@@ -89,16 +98,17 @@ export function program(): Command {
       }
       if (o.status && o.clean) throw new CliError('--status and --clean go alone');
       if (o.status) {
-        process.exitCode = await (await queueCommands(() => import('./queue/manage'))).queueStatus(o);
+        await queueCommand(() => import('./queue/manage'), (m) => m.queueStatus(o));
         return;
       }
       if (o.clean) {
-        process.exitCode = await (await queueCommands(() => import('./queue/manage'))).queueClean(o);
+        await queueCommand(() => import('./queue/manage'), (m) => m.queueClean(o));
         return;
       }
       if (o.lr === undefined) throw new CliError("required option '--lr <rates>' not specified");
       const grid = { ...o, lrs: o.lr, regs: o.reg };
-      process.exitCode = o.queue === undefined ? await localSweep(grid) : await (await queueCommands(() => import('./queue/sweep'))).queueSweep(grid);
+      if (o.queue === undefined) process.exitCode = await localSweep(grid);
+      else await queueCommand(() => import('./queue/sweep'), (m) => m.queueSweep(grid));
     });
 
   root.command('worker')
@@ -110,7 +120,7 @@ export function program(): Command {
     .option('--data <source>', 'this machine\'s copy of the sweep\'s data, when not at the path the sweep names')
     .option('--stalled-seconds <s>', 'a dead worker\'s trials go back to the queue after this long', positiveNumber, 30)
     .action(async (o) => {
-      process.exitCode = await (await queueCommands(() => import('./queue/worker'))).queueWorker(o);
+      await queueCommand(() => import('./queue/worker'), (m) => m.queueWorker(o));
     });
 
   root.command('eval')

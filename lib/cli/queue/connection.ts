@@ -50,3 +50,17 @@ export async function checkReachable(url: string): Promise<void> {
 
 /** A queue's full name, for messages. */
 export const fullName = (name: string): string => `${PREFIX}:${name}`;
+
+/**
+ * Closes BullMQ's queues, events and workers, but waits at most `ms`: a close
+ * can wait forever on a connection that is being re-established (Redis
+ * restarting at that moment), and the command has nothing left to do.
+ */
+export async function closeWithin(closers: (() => Promise<unknown> | undefined)[], ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(closers.map((close) => close())), deadline]);
+  clearTimeout(timer);
+}

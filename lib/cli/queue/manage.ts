@@ -1,7 +1,7 @@
 /** `nndl sweep --queue URL --name NAME --status` and `--clean`: look at a queued sweep, or remove it. */
 import { Queue } from 'bullmq';
 
-import { PREFIX, checkReachable, fullName, redisClient, showUrl } from './connection';
+import { PREFIX, checkReachable, closeWithin, fullName, redisClient, showUrl } from './connection';
 import { parseTrialJob } from './jobs';
 import { reportErrorsOnce } from './redis-errors';
 import { trialOf } from './submit';
@@ -21,7 +21,7 @@ async function withQueue<T>(ref: QueueRef, use: (queue: Queue) => Promise<T>): P
   try {
     return await use(queue);
   } finally {
-    await queue.close();
+    await closeWithin([() => queue.close()]);
     client.disconnect();
   }
 }

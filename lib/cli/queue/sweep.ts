@@ -13,12 +13,12 @@ import { gridTrials, type GridOptions } from '../sweep/grid';
 import { SweepProgress } from '../sweep/progress';
 import { writeSweep } from '../sweep/results';
 import { collect } from './collect';
-import { PREFIX, checkReachable, fullName, redisClient, showUrl } from './connection';
+import { PREFIX, checkReachable, closeWithin, fullName, redisClient, showUrl } from './connection';
 import { sweepData } from './data-source';
 import { TRIAL_JOB_FORMAT, parseTrialJob, type TrialJobData } from './jobs';
 import { reportErrorsOnce } from './redis-errors';
 import { submit } from './submit';
-import { watch } from './watch';
+import { watch, type Watched } from './watch';
 
 /** Events kept in the queue's stream (BullMQ's default is 10,000). */
 const EVENTS_KEPT = 100;
@@ -81,13 +81,14 @@ export async function queueSweep(o: QueueSweepOptions): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     const started = process.hrtime.bigint();
-    let learnt: Map<number, number>;
+    let watched: Watched;
     try {
-      learnt = await watch({ queue, events, name: o.name, trials: trials.length, progress, signal: stop.signal, workerCommand });
+      watched = await watch({ queue, events, name: o.name, trials: trials.length, progress, signal: stop.signal, workerCommand });
     } finally {
       process.off('SIGINT', onSigint);
       progress.close();
     }
+    const { learnt, lost } = watched;
     const outcomes = await collect(queue, trials, learnt);
     const code = await writeSweep({
       out: o.out,
@@ -95,15 +96,22 @@ export async function queueSweep(o: QueueSweepOptions): Promise<number> {
       trials,
       outcomes,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      interrupted: stop.signal.aborted,
+      interrupted: stop.signal.aborted || lost.length > 0,
       runner: { queue: showUrl(o.queue), name: fullName(o.name), attempts: o.attempts, dataMd5: data.md5 },
       note,
     });
+    if (lost.length > 0) {
+      process.stderr.write(
+        `nndl: ${lost.length === 1 ? 'trial' : 'trials'} ${lost.map((i) => i + 1).join(', ')} of ${fullName(o.name)} ` +
+          'left the queue unfinished (removed with --clean, or lost by a Redis restarted without persistence); ' +
+          'run this command again to put them back\n',
+      );
+      return 1;
+    }
     if (stop.signal.aborted) note('the other trials go on in the queue: run this command again to collect them');
     return code;
   } finally {
-    await events?.close();
-    await queue.close();
+    await closeWithin([() => events?.close(), () => queue.close()]);
     client.disconnect();
     eventsClient.disconnect();
   }

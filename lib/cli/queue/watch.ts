@@ -2,7 +2,8 @@
  * Waits for a queued sweep's trials with live progress: BullMQ's queue events
  * say when a trial starts, reports an epoch, ends or goes back to the queue
  * (a stalled worker, a retry); the job counts, read every second, say when
- * every trial has ended and correct the picture after any event missed.
+ * every trial has ended, correct the picture after any event missed, and
+ * notice trials that are gone from the queue.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -13,6 +14,7 @@ import { fullName } from './connection';
 import { jobId, trialOf } from './submit';
 
 const POLL_MS = 1000;
+const STATES = ['waiting', 'prioritized', 'delayed', 'waiting-children', 'active', 'completed', 'failed'] as const;
 /** Say how to start a worker when no trial has started for this long. */
 const IDLE_HINT_MS = 10000;
 
@@ -44,13 +46,18 @@ export interface WatchOptions {
   workerCommand: string;
 }
 
-/**
- * Resolves when every trial has ended or the signal is aborted, with when
- * (ms since the epoch) this process learnt of each trial's end.
- */
-export async function watch(o: WatchOptions): Promise<Map<number, number>> {
+export interface Watched {
+  /** When (ms since the epoch) this process learnt of each ended trial's end. */
+  learnt: Map<number, number>;
+  /** Trials (0-based) no longer on the queue: removed by --clean, or lost by a Redis that restarted without persistence. */
+  lost: number[];
+}
+
+/** Resolves when every trial has ended, the signal is aborted, or trials have vanished from the queue. */
+export async function watch(o: WatchOptions): Promise<Watched> {
   const { queue, events, progress } = o;
   const learnt = new Map<number, number>();
+  const lost = new Set<number>();
   const index = (id: string) => {
     const t = trialOf(id);
     return t !== undefined && t <= o.trials ? t - 1 : undefined;
@@ -113,25 +120,31 @@ export async function watch(o: WatchOptions): Promise<Map<number, number>> {
         await started(i);
       } else if (shown(state) === 'queued') {
         progress.queued(i);
+      } else if (state === 'unknown') {
+        lost.add(i);
       }
     }
   };
   await resync();
   let hinted = false;
-  while (!o.signal.aborted) {
-    const counts = await queue.getJobCounts('completed', 'failed', 'active');
+  while (!o.signal.aborted && lost.size === 0) {
+    const counts = await queue.getJobCounts(...STATES);
     if (counts.completed + counts.failed >= o.trials) {
       // Every end is known to BullMQ: read any this process missed.
       await resync();
       break;
     }
     const c = progress.counts();
-    if (c.done + c.diverged + c.failed !== counts.completed + counts.failed || c.running !== counts.active) await resync();
+    const present = STATES.reduce((sum, s) => sum + counts[s], 0);
+    if (present < o.trials || c.done + c.diverged + c.failed !== counts.completed + counts.failed || c.running !== counts.active) {
+      await resync();
+      if (lost.size > 0) break;
+    }
     if (!hinted && counts.active === 0 && Date.now() - lastStart > IDLE_HINT_MS) {
       hinted = true;
       progress.note(`no worker is running a trial of ${fullName(o.name)}; start some with: ${o.workerCommand}`);
     }
     await sleep(POLL_MS, undefined, { signal: o.signal }).catch(() => {});
   }
-  return learnt;
+  return { learnt, lost: [...lost].sort((a, b) => a - b) };
 }

@@ -18,7 +18,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { CliError } from '../errors';
 import { describeTrial } from '../sweep/grid';
 import { TrialPool } from '../sweep/trial-pool';
-import { PREFIX, checkReachable, fullName, redisClient, showUrl } from './connection';
+import { PREFIX, checkReachable, closeWithin, fullName, redisClient, showUrl } from './connection';
 import { loadWorkerDataInThread, type WorkerData } from './data-source';
 import { MalformedJobError, encodeResult, parseTrialJob, type TrialJobData, type TrialJobResult } from './jobs';
 import { reportErrorsOnce } from './redis-errors';
@@ -161,8 +161,9 @@ export async function queueWorker(o: WorkerCommandOptions): Promise<number> {
   process.on('SIGTERM', onSigterm);
   say(`worker ${me} on ${fullName(o.name)} at ${showUrl(o.queue)}: ${o.concurrency} trials at a time, ${threads} BLAS threads each`);
   try {
+    // run() ends once the worker is closing and its trials are done; what is left of closing is connections.
     await worker.run();
-    await worker.close();
+    await closeWithin([() => worker.close()]);
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigterm);
