@@ -12,8 +12,8 @@ import { CliError } from './errors';
 import { evaluate } from './eval';
 import { UPDATE_RULES } from './model-config';
 import {
-  nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
-  positiveNumberList, probability, queueName, redisUrl,
+  nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
+  positiveNumberList, probability, queueName, redisUrl, seed,
 } from './options';
 import { localSweep } from './sweep/local';
 import { train } from './train';
@@ -59,7 +59,7 @@ function modelOptions(cmd: Command): Command {
     .option('--lr-decay <factor>', 'learning-rate factor per epoch', nonNegativeNumber, 0.95)
     .option('--epochs <n>', 'epochs', positiveInt, 10)
     .option('--batch-size <n>', 'minibatch size', positiveInt, 100)
-    .option('--seed <n>', 'seed of the weights, the sampling and generated data', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the weights, the sampling and generated data', seed, 0)
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
 
@@ -128,14 +128,14 @@ export function program(): Command {
     .requiredOption('--model <file>', 'a model.safetensors written by nndl')
     .option('--data <source>', 'as for train', 'cifar10')
     .addOption(new Option('--split <split>', 'which split').choices(['test', 'val', 'train']).default('test'))
-    .option('--seed <n>', 'seed of generated data (--data synthetic)', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of generated data (--data synthetic)', seed, 0)
     .action(async (o) => {
       process.exitCode = await evaluate(o);
     });
 
   root.command('gradcheck')
     .description('numerical gradient checks of every layer and model, with relative errors')
-    .option('--seed <n>', 'seed of the random inputs', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the random inputs', seed, 0)
     .action((o) => {
       process.exitCode = gradcheck(o.seed);
     });

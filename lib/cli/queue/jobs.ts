@@ -62,8 +62,9 @@ const number = (test: (n: number) => boolean, what: string): Check<number> => (v
 const positive = number((n) => n > 0, 'a positive number');
 const nonNegative = number((n) => n >= 0, 'a non-negative number');
 const positiveInt = number((n) => Number.isSafeInteger(n) && n > 0, 'a positive integer');
-/** Seeds of numpy's generator are below 2^32, and the Solver's is the trial's plus one. */
-const seed = number((n) => Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32 - 1, 'an integer seed in [0, 2^32 - 1)');
+/** A trial's seed counts up from the sweep's and wraps past numpy's range when used; generated data's is within it. */
+const seed = number((n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer seed');
+const dataSeed = number((n) => Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32, 'an integer seed in [0, 2^32)');
 const oneOf = <T extends string>(values: readonly T[]): Check<T> => (v, name) =>
   (values as readonly unknown[]).includes(v) ? (v as T) : expected(name, `one of ${values.join(', ')}`, v);
 const optional = <T>(check: Check<T>): Check<T | undefined> => (v, name) => (v === undefined ? undefined : check(v, name));
@@ -124,7 +125,7 @@ export function parseTrialJob(raw: unknown): TrialJobData {
     trial: positiveInt,
     trials: positiveInt,
     config: trainConfig,
-    data: (v, name) => fields<SweepData>(v, name, { source: string, md5, seed, description: string }),
+    data: (v, name) => fields<SweepData>(v, name, { source: string, md5, seed: dataSeed, description: string }),
     maxModelBytes: positiveInt,
   });
   if (job.trial > job.trials) throw new MalformedJobError(`job.trial is ${job.trial} but job.trials is ${job.trials}`);

@@ -7,11 +7,11 @@
  */
 import path from 'node:path';
 
+import { stageFile } from '../../io/atomic';
 import { decodeSafetensors } from '../../io/safetensors';
 import { sweepPlot } from '../../report/plots';
 import type { TrainConfig } from '../model-config';
-import { clearRun } from '../out-dir';
-import { writeAtomic } from '../run-files';
+import { replaceRun } from '../out-dir';
 import { gridLabel } from './grid';
 import type { TrialResult } from './trial';
 
@@ -99,20 +99,15 @@ export async function writeSweep(report: SweepReport): Promise<number> {
     | Extract<TrialOutcome, { result: TrialResult }>
     | undefined;
 
-  clearRun(out, SWEEP_FILES);
-  const written: string[] = [];
-  if (best) {
-    writeAtomic(path.join(out, 'model.safetensors'), Buffer.from(best.result.model.buffer, best.result.model.byteOffset, best.result.model.byteLength));
-    written.push('model.safetensors');
-  }
+  const files = new Map<string, Uint8Array | string>();
+  if (best) files.set('model.safetensors', best.result.model);
   const points = ranked.filter((o): o is Extract<TrialOutcome, { result: TrialResult }> => o.state !== 'failed');
   if (points.length > 0) {
-    writeAtomic(path.join(out, 'sweep.svg'), await sweepPlot(points.map((o) => ({
+    files.set('sweep.svg', await sweepPlot(points.map((o) => ({
       learningRate: o.config.lr, trainAcc: o.result.trainAcc ?? NaN, valAcc: o.result.valAcc, label: gridLabel(trials, o.config),
     }))));
-    written.push('sweep.svg');
   }
-  writeAtomic(path.join(out, 'sweep.json'), `${json({
+  files.set('sweep.json', `${json({
     data: report.data,
     seconds: report.seconds,
     ...report.runner,
@@ -122,7 +117,8 @@ export async function writeSweep(report: SweepReport): Promise<number> {
     trials: ranked.map(trialEntry),
     best: best ? { trial: best.index + 1, lr: best.config.lr, reg: best.config.reg, hidden: best.config.hidden, valAcc: best.result.valAcc } : null,
   })}\n`);
-  written.push('sweep.json');
+  // sweep.json last: when it is there, its run is complete.
+  const written = replaceRun(out, SWEEP_FILES, [...files].map(([name, content]) => () => stageFile(path.join(out, name), [content], { fn: 'nndl sweep' })));
 
   const failed = outcomes.filter((o) => o.state === 'failed').length;
   const diverged = outcomes.filter((o) => o.state === 'diverged').length;
