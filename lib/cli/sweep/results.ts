@@ -118,7 +118,7 @@ export async function writeSweep(report: SweepReport): Promise<number> {
     best: best ? { trial: best.index + 1, lr: best.config.lr, reg: best.config.reg, hidden: best.config.hidden, valAcc: best.result.valAcc } : null,
   })}\n`);
   // sweep.json last: when it is there, its run is complete.
-  const written = replaceRun(out, SWEEP_FILES, [...files].map(([name, content]) => () => stageFile(path.join(out, name), [content], { fn: 'nndl sweep' })));
+  const written = replaceRun(out, SWEEP_FILES, [...files].map(([name, content]) => () => stageFile(path.join(out, name), [content], { fn: 'writeSweep' })));
 
   const failed = outcomes.filter((o) => o.state === 'failed').length;
   const diverged = outcomes.filter((o) => o.state === 'diverged').length;
