@@ -47,6 +47,7 @@ export NNDL_FUZZ_SECONDS="${NNDL_FUZZ_SECONDS:-20}"
 echo "check-sanitizers: testing $addon (ASan + UBSan)"
 # In one process, so that a report ends the run rather than one jest worker.
 "$root/node_modules/.bin/jest" --runInBand \
-  test/layers.test.ts test/native.test.ts test/bad-input.test.ts test/nan.test.ts test/fuzz.test.ts \
-  test/gather.test.ts test/workers.test.ts test/shared-memory-race.test.ts test/pickle.test.ts \
-  test/batchnorm-dropout.test.ts test/random.test.ts test/linalg.test.ts
+  test/layers.test.ts test/conv.test.ts test/conv-layer-utils.test.ts test/pool.test.ts test/spatial-batchnorm.test.ts \
+  test/batchnorm-dropout.test.ts test/random.test.ts test/linalg.test.ts test/fused-sgd.test.ts \
+  test/native.test.ts test/bad-input.test.ts test/nan.test.ts test/fuzz.test.ts \
+  test/gather.test.ts test/workers.test.ts test/shared-memory-race.test.ts test/pickle.test.ts
