@@ -13,6 +13,7 @@ export {
 export type { LeakyReluCache, ActivationBackwardOptions } from './layers/activations';
 export { softmaxLoss, svmLoss } from './layers/losses';
 export type { LossOptions } from './layers/losses';
+export { softmax } from './layers/softmax';
 export { affineReluForward, affineReluBackward, affineReluBackwardSgd } from './layer-utils';
 export type { AffineReluCache } from './layer-utils';
 export { evalNumericalGradient, evalNumericalGradientArray, relError } from './gradient-check';
@@ -34,6 +35,8 @@ export type { TwoLayerNetOptions } from './models/two-layer-net';
 export { FullyConnectedNet } from './models/fully-connected-net';
 export type { FullyConnectedNetOptions } from './models/fully-connected-net';
 export type { Model, Params, ModelLossOptions } from './models/model';
+export type { Classifier, PredictInput, PredictOptions, ScoresOptions } from './models/predict';
+export type { Preprocessing, TrainingSummary, InputLayout, RawImages } from './models/preprocessing';
 export { loadModel } from './models/load';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export type { SafetensorsContents } from './io/safetensors';

@@ -2,7 +2,9 @@
 import { native } from './native';
 import { optionsArg, output } from './outputs';
 import { Tensor } from './tensor';
-import { booleanArg, formatShape, ndimArg, nonEmptyTensorArg, numberArg, sameDtype, sameShape } from './validate';
+import {
+  booleanArg, formatShape, invalidType, ndimArg, nonEmptyTensorArg, numberArg, sameDtype, sameShape,
+} from './validate';
 
 export interface MatmulOptions {
   /** Use the transpose of a. */
@@ -72,13 +74,20 @@ export function addScaled(y: Tensor, alpha: number, x: Tensor): Tensor {
   return target;
 }
 
-/** Index of the largest value of each row of a (N, C) matrix (the first on ties), as np.argmax(axis=1). */
-export function argmaxRows(scores: Tensor): Int32Array {
+/**
+ * Index of the largest value of each row of a (N, C) matrix (the first on ties), as np.argmax(axis=1).
+ * @param options `out`: an Int32Array of N to write the indices into
+ */
+export function argmaxRows(scores: Tensor, options?: { out?: Int32Array }): Int32Array {
   const fn = 'argmaxRows';
   const s = nonEmptyTensorArg(fn, 'scores', scores);
   ndimArg(fn, 'scores', s, 2);
   const [n, c] = s.shape;
-  const out = new Int32Array(n);
+  const given = optionsArg(fn, options).out;
+  if (given !== undefined && !(given instanceof Int32Array && given.length === n)) {
+    throw invalidType(fn, 'options.out', `an Int32Array of ${n} (one per row)`, given);
+  }
+  const out = given ?? new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let j = 1; j < c; j++) if (s.data[i * c + j] > s.data[i * c + best]) best = j;

@@ -10,7 +10,7 @@
 import { reluBackward, reluForward } from '../layers/activations';
 import { softmaxLoss } from '../layers/losses';
 import { native } from '../native';
-import { addScaled, argmaxRows, columnSums, matmul, sumSquares } from '../ops';
+import { addScaled, columnSums, matmul, sumSquares } from '../ops';
 import { type NumpyRandomState, randomStateArg, type RandomSource } from '../random';
 import { Tensor, empty, zeros, type DType } from '../tensor';
 import {
@@ -19,6 +19,8 @@ import {
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
+import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
+import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
 
 export interface StandaloneTwoLayerNetOptions {
@@ -156,9 +158,22 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     return loss;
   }
 
-  /** Predicted class of each row of X (N, D): the argmax of the scores. */
-  predict(X: Tensor): Int32Array {
-    return argmaxRows(this.loss(X));
+  /** How raw images become this model's inputs, saved with it; null when unknown (see Preprocessing). */
+  preprocessing: Preprocessing | null = null;
+
+  /** Class of each example, from inputs or raw images (see models/predict.ts). */
+  predict(X: PredictInput, options?: PredictOptions): Int32Array {
+    return predictClasses(this, X, options);
+  }
+
+  /** Softmax probabilities (N, C), from inputs or raw images (see models/predict.ts). */
+  predictProba(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictProba(this, X, options);
+  }
+
+  /** Class scores (N, C) of a test-time pass, from inputs or raw images (see models/predict.ts). */
+  scores(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictScores(this, X, options);
   }
 
   /**

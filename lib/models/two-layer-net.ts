@@ -13,6 +13,8 @@ import {
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
+import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
+import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
 
 const WEIGHTS = ['W1', 'W2'];
@@ -124,6 +126,24 @@ export class TwoLayerNet implements Model {
 
   private dhidden(pass: { n: number }): Tensor {
     return this.workspace.get('dhidden', [pass.n, this.hiddenDims], this.dtype);
+  }
+
+  /** How raw images become this model's inputs, saved with it; null when unknown (see Preprocessing). */
+  preprocessing: Preprocessing | null = null;
+
+  /** Class of each example, from inputs or raw images (see models/predict.ts). */
+  predict(X: PredictInput, options?: PredictOptions): Int32Array {
+    return predictClasses(this, X, options);
+  }
+
+  /** Softmax probabilities (N, C), from inputs or raw images (see models/predict.ts). */
+  predictProba(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictProba(this, X, options);
+  }
+
+  /** Class scores (N, C) of a test-time pass, from inputs or raw images (see models/predict.ts). */
+  scores(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictScores(this, X, options);
   }
 
   buffers(): Params {
