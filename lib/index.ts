@@ -42,6 +42,8 @@ export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors
 export type { SafetensorsContents } from './io/safetensors';
 export { Solver } from './solver';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent, ByteImages, SolverInput } from './solver';
+export { trainInWorker } from './train-worker';
+export type { WorkerTraining, WorkerTrainingResult, WorkerSolverOptions, TrainingHistory } from './train-worker';
 export { loadCifar10, getCifar10Data, getCifar10Pixels, CIFAR10_CLASSES } from './data/cifar10';
 export type { Cifar10, Cifar10Data, Cifar10DataOptions, Cifar10Pixels, PixelArray, LoadOptions } from './data/cifar10';
 export { downloadCifar10, cacheDir, CIFAR10_ARCHIVES } from './data/download';

@@ -1,0 +1,46 @@
+/**
+ * The worker side of trainInWorker (lib/train-worker.ts): builds the model it
+ * is sent, trains it with the Solver on the data it is sent (shared or moved,
+ * never copied here), streams the Solver's events to the parent, and sends the
+ * trained model back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { setBlasThreads } from './blas';
+import type { Model } from './models/model';
+import { Solver, type SolverInput } from './solver';
+import { Tensor } from './tensor';
+import { modelFromMessage, modelMessage, type InputMessage, type WorkerJob, type WorkerMessage } from './train-worker';
+
+const job = workerData as WorkerJob;
+const port = parentPort!;
+const post = (message: WorkerMessage, transfers: ArrayBuffer[] = []) => port.postMessage(message, transfers);
+
+const input = (m: InputMessage): SolverInput => ('mean' in m ? m : new Tensor(m.data, m.shape));
+
+try {
+  if (job.blasThreads !== undefined) setBlasThreads(job.blasThreads);
+  // A model the Solver cannot train (StandaloneTwoLayerNet has its own train()) fails in the Solver's first step.
+  const model = modelFromMessage('trainInWorker', job.model) as Model;
+  const { XTrain, yTrain, XVal, yVal } = job.data;
+  const solver: Solver = new Solver(model, { XTrain: input(XTrain), yTrain, XVal: input(XVal), yVal }, {
+    ...job.options,
+    verbose: job.options.verbose ?? false,
+    onIteration: (event) => {
+      post({ type: 'iteration', event });
+      if (Atomics.load(job.stop, 0) === 1) solver.stop();
+    },
+    onEpoch: (event) => post({ type: 'epoch', event }),
+  });
+  solver.train();
+  const { lossHistory, trainAccHistory, valAccHistory, bestValAcc, epoch, stopped } = solver;
+  const transfers: ArrayBuffer[] = [];
+  post({
+    type: 'done',
+    model: modelMessage('trainInWorker', model, transfers),
+    history: { lossHistory, trainAccHistory, valAccHistory, bestValAcc, epoch, stopped },
+  }, transfers);
+} catch (e) {
+  const error = e instanceof Error ? e : new Error(String(e));
+  post({ type: 'error', name: error.name, message: error.message });
+}
