@@ -25,6 +25,13 @@ export interface Classifier {
   loss(X: Tensor): Tensor;
 }
 
+/** A classifier with the prediction methods (every model class has them). */
+export interface Predictor extends Classifier {
+  predict(X: PredictInput, options?: PredictOptions): Int32Array;
+  predictProba(X: PredictInput, options?: ScoresOptions): Tensor;
+  scores(X: PredictInput, options?: ScoresOptions): Tensor;
+}
+
 /**
  * A batch to predict: a Tensor of inputs as the model takes them, or raw
  * images, to which the model's preprocessing is applied: a Uint8Array in the
