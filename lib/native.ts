@@ -95,7 +95,7 @@ export interface NativeBinding {
 }
 
 /** The package root: the nearest directory above this file holding package.json. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);

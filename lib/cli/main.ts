@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 /**
- * The nndl command line: train, sweep, eval, gradcheck. Every error is one
- * line on stderr and a non-zero exit.
+ * The nndl command line: train, sweep, eval, serve, gradcheck. Every error is
+ * one line on stderr and a non-zero exit.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 import { Command, Option } from 'commander';
 
 import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
+import { packageRoot } from '../native';
 import {
-  nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
+  nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, port, positiveInt, positiveIntList, positiveNumber,
   positiveNumberList, probability,
 } from './options';
+import { serve } from './serve';
 import { sweep } from './sweep';
 import { train } from './train';
 
@@ -36,9 +40,15 @@ function modelOptions(cmd: Command): Command {
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
 
+/** The version in nndl's package.json. */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function program(): Command {
   const root = new Command('nndl')
-    .description('Train and inspect neural networks on CIFAR-10 with nndl')
+    .description('Train, inspect and serve neural networks on CIFAR-10 with nndl')
+    .version(version(), '-V, --version', 'print the version of nndl')
     .showHelpAfterError(false)
     .configureOutput({ outputError: (message, write) => write(`nndl: ${message.replace(/^error: /, '').trim()}\n`) });
 
@@ -68,6 +78,17 @@ export function program(): Command {
     .option('--seed <n>', 'seed of generated data (--data synthetic)', nonNegativeInt, 0)
     .action(async (o) => {
       process.exitCode = await evaluate(o);
+    });
+
+  root.command('serve')
+    .description('serve a saved model over HTTP: POST /predict, GET /model, GET /healthz, and a page at /')
+    .requiredOption('--model <file>', 'a model.safetensors written by nndl')
+    .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
+    .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--max-body <bytes>', 'largest request body accepted', positiveInt, 4 * 2 ** 20)
+    .option('--max-batch <n>', 'most images one predict call takes when requests are batched (1: no batching)', positiveInt, 64)
+    .action(async (o) => {
+      process.exitCode = await serve({ model: o.model, port: o.port, host: o.host, maxBody: o.maxBody, maxBatch: o.maxBatch });
     });
 
   root.command('gradcheck')

@@ -25,7 +25,7 @@ function clientError(e: unknown): Error {
 
 export class PredictBatcher {
   private queue: Pending[] = [];
-  /** Requests per predict call so far, for GET /model's statistics. */
+  /** Predict calls made, and the requests they answered. */
   readonly stats = { calls: 0, requests: 0 };
 
   constructor(private readonly model: Predictor, private readonly p: ResolvedPreprocessing | null, private readonly maxBatch: number) {}

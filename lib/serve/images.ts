@@ -3,10 +3,9 @@
  * decoded, transparency laid over white, scaled to the model's image size by
  * area averaging, and given the model's channels, as (height, width,
  * channel) bytes. Decoding is bounded: an image larger than MAX_PIXELS is
- * refused from its header, before any pixel is decoded.
+ * refused from its header, before any pixel is decoded. The decoders are
+ * loaded on the first image, not when the library is imported.
  */
-import { decode as decodeJpeg } from 'jpeg-js';
-import { PNG } from 'pngjs';
 
 /** Largest image decoded: 16 megapixels (64 MiB of RGBA). */
 export const MAX_PIXELS = 16 * 2 ** 20;
@@ -41,10 +40,11 @@ function checkSize(width: number, height: number): void {
   }
 }
 
-function decodePng(bytes: Buffer): Rgba {
+async function decodePng(bytes: Buffer): Promise<Rgba> {
   // IHDR is always the first chunk: width and height at bytes 16 to 23.
   if (bytes.length < 24) throw new RequestError(400, 'the PNG image is truncated');
   checkSize(bytes.readUInt32BE(16), bytes.readUInt32BE(20));
+  const { PNG } = await import('pngjs');
   try {
     const png = PNG.sync.read(bytes);
     return { width: png.width, height: png.height, data: png.data };
@@ -53,9 +53,10 @@ function decodePng(bytes: Buffer): Rgba {
   }
 }
 
-function decodeJpegImage(bytes: Buffer): Rgba {
+async function decodeJpeg(bytes: Buffer): Promise<Rgba> {
+  const { decode } = await import('jpeg-js');
   try {
-    return decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
+    return decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
   } catch (e) {
     const message = (e as Error).message;
     if (/limit exceeded/.test(message)) throw new RequestError(413, `the JPEG image is too large to decode here: ${message}`);
@@ -110,13 +111,13 @@ const toByte = (v: number) => Math.min(255, Math.max(0, Math.round(v)));
  * Decodes a PNG or JPEG file into (height, width, channels) bytes of the
  * given size; channels 3 (RGB) or 1 (luma, ITU-R BT.601).
  */
-export function decodeImage(bytes: Buffer, [channels, height, width]: readonly [number, number, number]): Uint8Array {
+export async function decodeImage(bytes: Buffer, [channels, height, width]: readonly [number, number, number]): Promise<Uint8Array> {
   const format = imageFormat(bytes);
   if (format === null) throw new RequestError(415, 'the body is neither a PNG nor a JPEG image');
   if (channels !== 1 && channels !== 3) {
     throw new RequestError(415, `the model takes images of ${channels} channels; only 1 (gray) or 3 (RGB) are decoded from files`);
   }
-  const rgb = scale(format === 'png' ? decodePng(bytes) : decodeJpegImage(bytes), width, height);
+  const rgb = scale(format === 'png' ? await decodePng(bytes) : await decodeJpeg(bytes), width, height);
   if (channels === 3) return Uint8Array.from(rgb, toByte);
   const out = new Uint8Array(width * height);
   for (let p = 0; p < out.length; p++) out[p] = toByte(0.299 * rgb[3 * p] + 0.587 * rgb[3 * p + 1] + 0.114 * rgb[3 * p + 2]);

@@ -88,7 +88,7 @@ function jsonRequest(body: Buffer, p: ResolvedPreprocessing | null): PredictRequ
 }
 
 /** The request a body holds, by its Content-Type: JSON, or else an image file. */
-export function parseRequest(contentType: string | undefined, body: Buffer, p: ResolvedPreprocessing | null): PredictRequest {
+export async function parseRequest(contentType: string | undefined, body: Buffer, p: ResolvedPreprocessing | null): Promise<PredictRequest> {
   if (body.length === 0) throw new RequestError(400, 'the body is empty; send an image (PNG or JPEG) or JSON {"images": [...]}');
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) return jsonRequest(body, p);
@@ -96,5 +96,5 @@ export function parseRequest(contentType: string | undefined, body: Buffer, p: R
     throw new RequestError(415, `unsupported Content-Type ${type}: send application/json, image/png or image/jpeg`);
   }
   if (p === null) noPreprocessing();
-  return { kind: 'images', n: 1, pixels: decodeImage(body, p.imageShape) };
+  return { kind: 'images', n: 1, pixels: await decodeImage(body, p.imageShape) };
 }

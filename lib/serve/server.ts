@@ -43,6 +43,8 @@ export interface ModelServer {
   readonly server: http.Server;
   /** Serves another model from now on (requests already queued finish with the old one). */
   setModel(model: ServableModel): void;
+  /** Predict calls made and requests they answered, since the server started or the model was last set. */
+  readonly stats: { calls: number; requests: number };
   /** Stops accepting connections, and resolves when the open ones are done. */
   close(): Promise<void>;
 }
@@ -148,7 +150,7 @@ export async function serveModel(model: ServableModel, options: ServeOptions = {
   async function predict(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req, maxBodyBytes);
     const { batcher, preprocessing } = current;
-    const request = parseRequest(req.headers['content-type'], body, preprocessing);
+    const request = await parseRequest(req.headers['content-type'], body, preprocessing);
     const probabilities = await batcher.predict(request);
     const [n, c] = probabilities.shape;
     const classes = Array.from(argmaxRows(probabilities));
@@ -212,6 +214,9 @@ export async function serveModel(model: ServableModel, options: ServeOptions = {
     server,
     setModel(next) {
       current = served('ModelServer.setModel', next, maxBatch);
+    },
+    get stats() {
+      return { ...current.batcher.stats };
     },
     close: () => new Promise<void>((resolve, reject) => {
       server.close((e) => (e ? reject(e) : resolve()));
