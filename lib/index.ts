@@ -43,6 +43,8 @@ export type { SafetensorsContents } from './io/safetensors';
 export { Solver } from './solver';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent, ByteImages, SolverInput } from './solver';
 export { trainInWorker } from './train-worker';
+export { serveModel } from './serve/server';
+export type { ServeOptions, ModelServer, ServableModel } from './serve/server';
 export type { WorkerTraining, WorkerTrainingResult, WorkerSolverOptions, TrainingHistory } from './train-worker';
 export { loadCifar10, getCifar10Data, getCifar10Pixels, CIFAR10_CLASSES } from './data/cifar10';
 export type { Cifar10, Cifar10Data, Cifar10DataOptions, Cifar10Pixels, PixelArray, LoadOptions } from './data/cifar10';

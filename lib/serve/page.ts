@@ -107,7 +107,7 @@ async function loadCard() {
   field("Trained on", t.data);
   field("Data md5", t.md5);
   field("Epochs", t.epochs);
-  field("Trained", t.date);
+  field("Trained", t.date && t.date.replace("T", " ").slice(0, 16) + " UTC");
 }
 
 function show(result) {
