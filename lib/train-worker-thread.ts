@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { setBlasThreads } from './blas';
+import { blasInfo, setBlasThreads } from './blas';
 import type { Model } from './models/model';
 import { Solver, type SolverInput } from './solver';
 import { Tensor } from './tensor';
@@ -18,8 +18,8 @@ const post = (message: WorkerMessage, transfers: ArrayBuffer[] = []) => port.pos
 
 const input = (m: InputMessage): SolverInput => ('mean' in m ? m : new Tensor(m.data, m.shape));
 
-try {
-  if (job.blasThreads !== undefined) setBlasThreads(job.blasThreads);
+/** Trains the model it was sent; returns the reply to the parent and the memory it moves. */
+function train(): [WorkerMessage, ArrayBuffer[]] {
   // A model the Solver cannot train (StandaloneTwoLayerNet has its own train()) fails in the Solver's first step.
   const model = modelFromMessage('trainInWorker', job.model) as Model;
   const { XTrain, yTrain, XVal, yVal } = job.data;
@@ -35,12 +35,19 @@ try {
   solver.train();
   const { lossHistory, trainAccHistory, valAccHistory, bestValAcc, epoch, stopped } = solver;
   const transfers: ArrayBuffer[] = [];
-  post({
-    type: 'done',
-    model: modelMessage('trainInWorker', model, transfers),
-    history: { lossHistory, trainAccHistory, valAccHistory, bestValAcc, epoch, stopped },
-  }, transfers);
+  return [{ type: 'done', model: modelMessage('trainInWorker', model, transfers), history: { lossHistory, trainAccHistory, valAccHistory, bestValAcc, epoch, stopped } }, transfers];
+}
+
+// The process's BLAS thread count is restored before the reply goes out, so the parent sees it restored.
+const threadsBefore = blasInfo().threads;
+let reply: [WorkerMessage, ArrayBuffer[]];
+try {
+  setBlasThreads(job.blasThreads);
+  reply = train();
 } catch (e) {
   const error = e instanceof Error ? e : new Error(String(e));
-  post({ type: 'error', name: error.name, message: error.message });
+  reply = [{ type: 'error', name: error.name, message: error.message }, []];
+} finally {
+  if (threadsBefore !== null) setBlasThreads(threadsBefore);
 }
+post(...reply);

@@ -7,6 +7,7 @@
  * changed, so a service can go on predicting with it and swap in the new one.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -42,7 +43,7 @@ export interface WorkerJob {
   options: WorkerSolverOptions;
   /** Set to 1 by stop(); read by the worker after every iteration. */
   stop: Int32Array;
-  blasThreads?: number;
+  blasThreads: number;
 }
 
 /** What the worker sends back. */
@@ -61,10 +62,11 @@ export interface WorkerSolverOptions extends Omit<SolverOptions, 'updateRule' | 
   /** Log the Solver's lines to the process's stdout (default false). */
   verbose?: boolean;
   /**
-   * BLAS threads for the rest of the process's life, set by the worker before
-   * it trains. OpenBLAS keeps one thread count for the whole process, so this
-   * also applies to predictions on the main thread: 1 leaves a core of two
-   * to serving (see "Serving a model" in the README).
+   * BLAS threads while the worker trains (default: the cores less one, at
+   * least 1), the previous count restored when it ends. OpenBLAS keeps one
+   * thread count for the whole process, so this applies to predictions on the
+   * calling thread too: the default leaves a core to it (see "Serving a
+   * model" in the README for the measurements).
    */
   blasThreads?: number;
 }
@@ -219,7 +221,7 @@ export function trainInWorker(model: Model, data: { XTrain: unknown; yTrain: Lab
     },
     options,
     stop: new Int32Array(new SharedArrayBuffer(4)),
-    ...(blasThreads === undefined ? {} : { blasThreads }),
+    blasThreads: blasThreads ?? Math.max(1, os.availableParallelism() - 1),
   };
   const epochListeners: ((event: EpochEvent) => void)[] = [];
   const iterationListeners: ((event: IterationEvent) => void)[] = [];

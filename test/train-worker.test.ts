@@ -3,6 +3,7 @@
  * the main thread, streams its events, stops when asked, reports its errors,
  * and hands back a model built in the calling thread.
  */
+import { blasInfo } from '../lib/blas';
 import { FullyConnectedNet } from '../lib/models/fully-connected-net';
 import { TwoLayerNet } from '../lib/models/two-layer-net';
 import { NumpyRandomState } from '../lib/random';
@@ -62,10 +63,18 @@ test('trains exactly as the Solver on this thread does, streaming its events, an
   expect(Array.from(model.params.W1.data)).toEqual(before);
 }, 60000);
 
-test('stop() ends training after the current iteration, with the best model so far', async () => {
-  const job = trainInWorker(new TwoLayerNet({ inputDim: 192, hiddenDims: 10, rng: 0 }), split, { ...options, numEpochs: 50 });
-  job.onIteration((e) => e.iteration === 10 && job.stop());
+test('stop() ends training after the current iteration, with the best model so far; BLAS threads are set while it trains', async () => {
+  const before = blasInfo().threads;
+  const during: (number | null)[] = [];
+  const job = trainInWorker(new TwoLayerNet({ inputDim: 192, hiddenDims: 10, rng: 0 }), split, { ...options, numEpochs: 50, blasThreads: 3 });
+  job.onIteration((e) => {
+    during.push(blasInfo().threads);
+    if (e.iteration === 10) job.stop();
+  });
   const result = await job.promise;
+  // OpenBLAS's thread count is the process's: the calling thread sees the worker's setting, then the old one.
+  expect(during[0]).toBe(3);
+  expect(blasInfo().threads).toBe(before);
   expect(result.stopped).toBe(true);
   // The worker may run an iteration or two before it reads the request.
   expect(result.lossHistory.length).toBeGreaterThanOrEqual(10);
