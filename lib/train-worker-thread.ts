@@ -4,6 +4,8 @@
  * never copied here), streams the Solver's events to the parent, and sends the
  * trained model back.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { blasInfo, setBlasThreads } from './blas';
@@ -17,6 +19,21 @@ const port = parentPort!;
 const post = (message: WorkerMessage, transfers: ArrayBuffer[] = []) => port.postMessage(message, transfers);
 
 const input = (m: InputMessage): SolverInput => ('mean' in m ? m : new Tensor(m.data, m.shape));
+
+/**
+ * Lowers this thread's priority, so that the parent thread (a service) wins
+ * a core they both want. Linux keeps niceness per thread, and
+ * /proc/thread-self names this one. Where that cannot be done the training
+ * runs at the process's priority: the setting only orders who waits.
+ */
+function niceThisThread(value: number): void {
+  if (value === 0 || process.platform !== 'linux') return;
+  try {
+    os.setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), value);
+  } catch {
+    // No /proc, or a kernel that refuses: same priority as the process.
+  }
+}
 
 /** Trains the model it was sent; returns the reply to the parent and the memory it moves. */
 function train(): [WorkerMessage, ArrayBuffer[]] {
@@ -42,7 +59,9 @@ function train(): [WorkerMessage, ArrayBuffer[]] {
 const threadsBefore = blasInfo().threads;
 let reply: [WorkerMessage, ArrayBuffer[]];
 try {
+  // BLAS first: threads OpenBLAS starts for a larger count must not inherit the lower priority.
   setBlasThreads(job.blasThreads);
+  niceThisThread(job.nice);
   reply = train();
 } catch (e) {
   const error = e instanceof Error ? e : new Error(String(e));

@@ -16,7 +16,7 @@ import type { Checkpointable, Model } from './models/model';
 import { preprocessingArg, type ResolvedPreprocessing } from './models/preprocessing';
 import type { EpochEvent, IterationEvent, SolverOptions } from './solver';
 import { Tensor, type FloatArray } from './tensor';
-import { invalidType, labelsArg, objectArg, positiveIntegerArg, type Labels } from './validate';
+import { invalidType, invalidValue, labelsArg, objectArg, positiveIntegerArg, type Labels } from './validate';
 
 /** A tensor as it crosses between threads. */
 interface TensorMessage {
@@ -44,6 +44,7 @@ export interface WorkerJob {
   /** Set to 1 by stop(); read by the worker after every iteration. */
   stop: Int32Array;
   blasThreads: number;
+  nice: number;
 }
 
 /** What the worker sends back. */
@@ -69,6 +70,12 @@ export interface WorkerSolverOptions extends Omit<SolverOptions, 'updateRule' | 
    * model" in the README for the measurements).
    */
   blasThreads?: number;
+  /**
+   * Niceness of the training thread, 0 to 19 (default 10): when it and the
+   * calling thread want the same core, the calling thread (the service)
+   * wins. Linux only, where niceness is per thread; elsewhere ignored.
+   */
+  nice?: number;
 }
 
 /** How training went: the Solver's histories. */
@@ -178,6 +185,9 @@ function optionsMessage(fn: string, value: unknown): WorkerSolverOptions {
   }
   if (o.rng !== undefined && typeof o.rng !== 'number') throw invalidType(fn, 'solverOptions.rng', 'a seed (a number)', o.rng);
   if (o.blasThreads !== undefined) positiveIntegerArg(fn, 'solverOptions.blasThreads', o.blasThreads);
+  if (o.nice !== undefined && !(Number.isInteger(o.nice) && (o.nice as number) >= 0 && (o.nice as number) <= 19)) {
+    throw invalidValue(fn, 'solverOptions.nice', 'an integer in [0, 19]', o.nice);
+  }
   return o as WorkerSolverOptions;
 }
 
@@ -208,7 +218,7 @@ export function trainInWorker(model: Model, data: { XTrain: unknown; yTrain: Lab
     throw invalidType(fn, 'model', 'a model (TwoLayerNet, FullyConnectedNet, ...)', model);
   }
   const d = objectArg(fn, 'data', data);
-  const { blasThreads, ...options } = optionsMessage(fn, solverOptions);
+  const { blasThreads, nice, ...options } = optionsMessage(fn, solverOptions);
   const transfers: ArrayBuffer[] = [];
   const XTrain = inputMessage(fn, 'data.XTrain', d.XTrain, transfers);
   const XVal = inputMessage(fn, 'data.XVal', d.XVal, transfers);
@@ -222,6 +232,7 @@ export function trainInWorker(model: Model, data: { XTrain: unknown; yTrain: Lab
     options,
     stop: new Int32Array(new SharedArrayBuffer(4)),
     blasThreads: blasThreads ?? Math.max(1, os.availableParallelism() - 1),
+    nice: nice ?? 10,
   };
   const epochListeners: ((event: EpochEvent) => void)[] = [];
   const iterationListeners: ((event: IterationEvent) => void)[] = [];

@@ -3,6 +3,8 @@
  * the main thread, streams its events, stops when asked, reports its errors,
  * and hands back a model built in the calling thread.
  */
+import fs from 'node:fs';
+
 import { blasInfo } from '../lib/blas';
 import { FullyConnectedNet } from '../lib/models/fully-connected-net';
 import { TwoLayerNet } from '../lib/models/two-layer-net';
@@ -20,6 +22,14 @@ function data(seed: number, n: number, shared = false): { X: Tensor; y: Int32Arr
   const X = shared ? sharedZeros([n, 3, 8, 8], 'float32') : new Tensor(new Float32Array(n * 192), [n, 3, 8, 8]);
   for (let i = 0; i < n * 192; i++) X.data[i] = noise.data[i] + 2 * centres.data[y[Math.floor(i / 192)] * 192 + (i % 192)];
   return { X, y };
+}
+
+/** The niceness of this process's threads, or of one (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceness(only?: string): number[] {
+  return (only === undefined ? fs.readdirSync('/proc/self/task') : [only]).map((tid) => {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
 }
 
 const train = data(1, 400, true);
@@ -66,15 +76,22 @@ test('trains exactly as the Solver on this thread does, streaming its events, an
 test('stop() ends training after the current iteration, with the best model so far; BLAS threads are set while it trains', async () => {
   const before = blasInfo().threads;
   const during: (number | null)[] = [];
-  const job = trainInWorker(new TwoLayerNet({ inputDim: 192, hiddenDims: 10, rng: 0 }), split, { ...options, numEpochs: 50, blasThreads: 3 });
+  const niceness: number[][] = [];
+  const job = trainInWorker(new TwoLayerNet({ inputDim: 192, hiddenDims: 10, rng: 0 }), split, { ...options, numEpochs: 50, blasThreads: 3, nice: 7 });
   job.onIteration((e) => {
     during.push(blasInfo().threads);
+    if (e.iteration === 1) niceness.push(threadNiceness());
     if (e.iteration === 10) job.stop();
   });
   const result = await job.promise;
   // OpenBLAS's thread count is the process's: the calling thread sees the worker's setting, then the old one.
   expect(during[0]).toBe(3);
   expect(blasInfo().threads).toBe(before);
+  // Linux: the training thread runs at the niceness asked for, this one as before.
+  if (process.platform === 'linux') {
+    expect(niceness[0]).toContain(7);
+    expect(threadNiceness(String(process.pid))).toEqual([0]);
+  }
   expect(result.stopped).toBe(true);
   // The worker may run an iteration or two before it reads the request.
   expect(result.lossHistory.length).toBeGreaterThanOrEqual(10);
@@ -92,6 +109,7 @@ test('errors: bad arguments throw at once; the Solver\'s errors reject the promi
   expect(() => trainInWorker(model, { ...split, XTrain: [1, 2] as never })).toThrow(TypeError);
   expect(() => trainInWorker(model, { ...split, yVal: train.y })).toThrow(/data\.yVal has 400 labels but x has 100 rows/);
   expect(() => trainInWorker(model, split, { blasThreads: 0 })).toThrow(RangeError);
+  expect(() => trainInWorker(model, split, { nice: 20 })).toThrow(/^trainInWorker: Expected an integer in \[0, 19\] for solverOptions\.nice but received number 20$/);
 
   await expect(trainInWorker(model, split, { batchSize: 0 }).promise).rejects.toThrow(RangeError);
   await expect(trainInWorker(model, split, { optimConfig: { learningRate: 1e12 }, rng: 0 }).promise).rejects.toThrow(
