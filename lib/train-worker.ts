@@ -152,12 +152,11 @@ function local(a: FloatArray): FloatArray {
 export function modelFromMessage(source: string, m: ModelMessage): LoadedModel {
   const tensors = (entries: Record<string, TensorMessage>) =>
     Object.fromEntries(Object.entries(entries).map(([name, t]) => [name, new Tensor(local(t.data), t.shape)]));
-  const model = modelFromCheckpoint(source, {
-    architecture: m.architecture, config: m.config, params: tensors(m.params), buffers: tensors(m.buffers), metadata: {},
-  });
   const p = m.preprocessing;
-  model.preprocessing = p === null || p.meanImage === null ? p : { ...p, meanImage: local(p.meanImage) as Float64Array };
-  return model;
+  return modelFromCheckpoint(source, {
+    architecture: m.architecture, config: m.config, params: tensors(m.params), buffers: tensors(m.buffers), metadata: {},
+    preprocessing: p === null || p.meanImage === null ? p : { ...p, meanImage: local(p.meanImage) as Float64Array },
+  });
 }
 
 /** A training input checked for its kind (the Solver in the worker checks the rest). */

@@ -18,8 +18,9 @@ import {
   booleanArg, dtypeArg, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
   numberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { modelToBuffer, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
+import { saveModelAsync } from './model-io';
 import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
 import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
@@ -340,6 +341,16 @@ export class FullyConnectedNet implements Model {
     saveModel(this, file);
   }
 
+  /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
+  toBuffer(): Buffer {
+    return modelToBuffer(this);
+  }
+
+  /** Saves as `save` does, the file written and renamed into place off the event loop. */
+  saveAsync(file: string): Promise<void> {
+    return saveModelAsync(this, file);
+  }
+
   /** Loads a FullyConnectedNet saved by `save`; other files and architectures are refused. */
   static load(file: string): FullyConnectedNet {
     return FullyConnectedNet.fromCheckpoint(file, readCheckpoint(file, 'FullyConnectedNet'));
@@ -351,6 +362,7 @@ export class FullyConnectedNet implements Model {
     const model = new FullyConnectedNet(hiddenDims, { ...options, rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
     restoreTensors(file, 'buffers', model.buffers(), checkpoint.buffers);
+    model.preprocessing = checkpoint.preprocessing;
     return model;
   }
 }

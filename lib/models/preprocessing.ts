@@ -216,8 +216,11 @@ export function imagesToInputs(
   return new Tensor(data, [r.n, ...p.inputShape]);
 }
 
-/** What a file keeps of the preprocessing besides the mean image: JSON for its metadata. */
-export function preprocessingMetadata(p: ResolvedPreprocessing, dtype: DType): string {
+/**
+ * What a file keeps of the preprocessing besides the mean image: JSON for its
+ * metadata, with the dtype the inputs are converted to (the model's).
+ */
+export function preprocessingMetadata(p: ResolvedPreprocessing, dtype: unknown): string {
   const { layout, inputShape, imageShape, classNames, training } = p;
   return JSON.stringify({ layout, inputShape, imageShape, classNames, dtype, training });
 }
@@ -235,6 +238,9 @@ export function preprocessingFromMetadata(source: string, json: string, meanImag
     const p = preprocessingArg(source, 'preprocessing', { ...o, meanImage: meanImage ?? null });
     if (!Array.isArray(o.inputShape) || !sameShape(o.inputShape, p.inputShape)) {
       throw new Error(`preprocessing.inputShape is ${describe(o.inputShape)} but the layout and image shape make ${formatShape(p.inputShape)}`);
+    }
+    if (meanImage !== undefined && !sameShape(meanImage.shape, p.inputShape)) {
+      throw new Error(`the mean image has shape ${formatShape(meanImage.shape)} but the inputs ${formatShape(p.inputShape)}`);
     }
     return p;
   } catch (e) {

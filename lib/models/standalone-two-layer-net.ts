@@ -17,8 +17,9 @@ import {
   booleanArg, dtypeArg, formatShape, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
   positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { modelToBuffer, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
+import { saveModelAsync } from './model-io';
 import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
 import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
@@ -236,6 +237,16 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     saveModel(this, file);
   }
 
+  /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
+  toBuffer(): Buffer {
+    return modelToBuffer(this);
+  }
+
+  /** Saves as `save` does, the file written and renamed into place off the event loop. */
+  saveAsync(file: string): Promise<void> {
+    return saveModelAsync(this, file);
+  }
+
   /** Loads a StandaloneTwoLayerNet saved by `save`; other files and architectures are refused. */
   static load(file: string): StandaloneTwoLayerNet {
     return StandaloneTwoLayerNet.fromCheckpoint(file, readCheckpoint(file, 'StandaloneTwoLayerNet'));
@@ -246,6 +257,7 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     const c = checkpoint.config as { inputSize: number; hiddenSize: number; outputSize: number; std: number; dtype: DType };
     const model = new StandaloneTwoLayerNet(c.inputSize, c.hiddenSize, c.outputSize, { std: c.std, dtype: c.dtype, rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
+    model.preprocessing = checkpoint.preprocessing;
     return model;
   }
 }

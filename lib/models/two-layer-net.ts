@@ -11,8 +11,9 @@ import { Tensor, zeros, type DType } from '../tensor';
 import {
   dtypeArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { modelToBuffer, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
+import { saveModelAsync } from './model-io';
 import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
 import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
@@ -160,6 +161,16 @@ export class TwoLayerNet implements Model {
     saveModel(this, file);
   }
 
+  /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
+  toBuffer(): Buffer {
+    return modelToBuffer(this);
+  }
+
+  /** Saves as `save` does, the file written and renamed into place off the event loop. */
+  saveAsync(file: string): Promise<void> {
+    return saveModelAsync(this, file);
+  }
+
   /** Loads a TwoLayerNet saved by `save`; other files and architectures are refused. */
   static load(file: string): TwoLayerNet {
     return TwoLayerNet.fromCheckpoint(file, readCheckpoint(file, 'TwoLayerNet'));
@@ -169,6 +180,7 @@ export class TwoLayerNet implements Model {
   static fromCheckpoint(file: string, checkpoint: Checkpoint): TwoLayerNet {
     const model = new TwoLayerNet({ ...(checkpoint.config as unknown as TwoLayerNetOptions), rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
+    model.preprocessing = checkpoint.preprocessing;
     return model;
   }
 }
