@@ -8,9 +8,11 @@ import type { DType } from '../tensor';
 import { CliError } from './errors';
 import { syntheticData } from './synthetic';
 
-export interface SplitData extends Omit<Cifar10Data, 'meanImage'> {
+export interface SplitData extends Cifar10Data {
   /** What the data is, for logs and reports. */
   source: string;
+  /** The --data value that gives this data again: 'cifar10', 'synthetic', or an absolute path. */
+  data: string;
 }
 
 export interface DataRequest {
@@ -45,7 +47,11 @@ async function cifar(source: string, dtype: DType, note: (line: string) => void,
     data: raw, dtype, layout: 'nchw', shared,
     numTraining: Math.min(49000, n - numValidation), numValidation, numTest: Math.min(1000, raw.XTest.shape[0]),
   });
-  return { ...d, source: source === 'cifar10' ? `CIFAR-10 (${cacheDir()})` : `CIFAR-10 (${source})` };
+  return {
+    ...d,
+    source: source === 'cifar10' ? `CIFAR-10 (${cacheDir()})` : `CIFAR-10 (${source})`,
+    data: source === 'cifar10' ? source : path.resolve(source),
+  };
 }
 
 export async function loadData(req: DataRequest): Promise<SplitData> {

@@ -73,9 +73,9 @@ export function program(): Command {
   root.command('eval')
     .description('accuracy and confusion table of a saved model')
     .requiredOption('--model <file>', 'a model.safetensors written by nndl')
-    .option('--data <source>', 'as for train', 'cifar10')
+    .option('--data <source>', 'as for train (default: the data the model file records, else cifar10)')
     .addOption(new Option('--split <split>', 'which split').choices(['test', 'val', 'train']).default('test'))
-    .option('--seed <n>', 'seed of generated data (--data synthetic)', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of generated data (default: the model file\'s, else 0)', nonNegativeInt)
     .action(async (o) => {
       process.exitCode = await evaluate(o);
     });

@@ -15,6 +15,7 @@ import { sweepPlot } from '../report/plots';
 import { sharedZeros, type Tensor } from '../tensor';
 import { loadData, type SplitData } from './data';
 import { buildModel, checkModelConfig, type TrainConfig } from './model-config';
+import { runPreprocessing } from './provenance';
 import type { SharedData, TrialResult } from './sweep-worker';
 import { prepareOut } from './train';
 
@@ -96,6 +97,12 @@ export async function sweep(options: SweepOptions): Promise<number> {
   const best = ranked[0];
   const model = buildModel(best.config, data.XTrain.size / data.XTrain.shape[0], data.classNames.length, best.config.seed);
   for (const [name, p] of Object.entries(best.result.params)) model.params[name].data.set(p.data);
+  const p = await runPreprocessing(data, options.seed);
+  const { valAcc, trainAcc } = best.result;
+  model.preprocessing = {
+    ...p,
+    training: { ...p.training, valAcc, ...(Number.isNaN(trainAcc) ? {} : { trainAcc }), epochs: options.epochs, date: new Date().toISOString() },
+  };
   model.save(path.join(options.out, 'model.safetensors'));
   const label = (t: TrainConfig) =>
     [options.regs.length > 1 ? `reg ${t.reg}` : '', hiddens.length > 1 ? `hidden ${t.hidden[0]}` : ''].filter((s) => s).join(', ');

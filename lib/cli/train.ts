@@ -12,6 +12,7 @@ import { loadData, type SplitData } from './data';
 import { CliError } from './errors';
 import { buildModel, checkModelConfig, solverOptions, type TrainConfig } from './model-config';
 import { createProgress } from './progress';
+import { runPreprocessing } from './provenance';
 import { writeRunFiles } from './run-files';
 
 export interface TrainOptions extends TrainConfig {
@@ -48,6 +49,7 @@ export async function train(options: TrainOptions): Promise<number> {
   const data: SplitData = await loadData({ data: options.data, dtype: options.dtype, seed: options.seed, note });
   const inputDim = data.XTrain.size / data.XTrain.shape[0];
   const model = buildModel(options, inputDim, data.classNames.length, options.seed);
+  model.preprocessing = await runPreprocessing(data, options.seed);
   const iterationsPerEpoch = Math.max(Math.floor(data.XTrain.shape[0] / options.batchSize), 1);
   note(
     `training ${model.architecture} [${options.hidden.join(', ')}] on ${data.source}: ` +
@@ -90,6 +92,10 @@ export async function train(options: TrainOptions): Promise<number> {
     totalSeconds,
     stopped: solver.stopped,
   };
+  // The accuracies on the whole splits, in place of the Solver's sampled ones.
+  const p = model.preprocessing;
+  const { trainAcc, valAcc, testAcc } = summary;
+  model.preprocessing = { ...p, training: { ...p.training, trainAcc, valAcc, ...(testAcc === null ? {} : { testAcc }) } };
   await writeRunFiles(options.out, {
     model, solver, summary, epochSeconds, data: data.source,
     config: { ...options, out: undefined, data: options.data ?? 'default' },

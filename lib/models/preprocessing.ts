@@ -33,6 +33,8 @@ export interface TrainingSummary {
   trainAcc?: number;
   valAcc?: number;
   testAcc?: number;
+  /** The seed of generated data ('synthetic'). */
+  seed?: number;
   /** Epochs trained. */
   epochs?: number;
   /** When training ended, as an ISO 8601 string. */
@@ -91,6 +93,7 @@ function summaryArg(fn: string, name: string, value: unknown): TrainingSummary {
     if (!(v >= 0 && v <= 1)) throw invalidValue(fn, `${name}.${key}`, 'an accuracy in [0, 1]', v);
     out[key] = v;
   }
+  if (o.seed !== undefined) out.seed = nonNegativeIntegerArg(fn, `${name}.seed`, o.seed);
   if (o.epochs !== undefined) out.epochs = nonNegativeIntegerArg(fn, `${name}.epochs`, o.epochs);
   return out;
 }
