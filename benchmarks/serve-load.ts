@@ -1,60 +1,54 @@
 /**
- * `npm run bench:serve [-- --duration 5 --rounds 3]`: the load figure of `nndl serve`.
- * A served model (TwoLayerNet 200, float32, with preprocessing: what
- * `nndl train` writes) runs in its own process; autocannon, in this one,
- * sends single-image requests to POST /predict on 127.0.0.1 for a bounded
- * time: a 32 x 32 PNG (what the page sends) or JSON (a flat image), from 1
- * connection and from 16, with batching on (up to 64 images a predict call)
- * and off. Figures (medians over rounds): requests per second, latency p50
- * and p99, and the requests each predict call answered on average.
+ * `npm run bench:serve [-- --duration 5 --rounds 3]`: the load figure of
+ * `nndl serve`, run as a user runs it, on a model as `nndl train` writes it
+ * (TwoLayerNet 200, float32, with preprocessing). autocannon, in this
+ * process, sends single-image requests to POST /predict on 127.0.0.1 for a
+ * bounded time: a 32 x 32 PNG (what the page sends) or JSON (a flat image),
+ * from 1 connection and from 16, with batching on (up to 64 images a predict
+ * call) and off. Figures (medians over rounds): requests per second, latency
+ * p50 and p99, and the requests each predict call answered on average.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import autocannon from 'autocannon';
 import { PNG } from 'pngjs';
 
 import { CIFAR10_CLASSES } from '../lib/data/cifar10';
 import { TwoLayerNet } from '../lib/models/two-layer-net';
-import { serveModel } from '../lib/serve/server';
 import { fmt, machine, table, writeResults } from './harness';
+
+const BIN = path.resolve(__dirname, '..', 'lib', 'cli', 'main.js');
 
 interface Served {
   child: ChildProcess;
   url: string;
-  /** Resolves with the server's {calls, requests} when it is stopped. */
+  /** Resolves with what nndl serve says it did when it is stopped. */
   stopped: Promise<{ calls: number; requests: number }>;
 }
 
-/** In the server process: serves the model until SIGTERM, then prints its statistics. */
-async function server(maxBatch: number): Promise<void> {
-  const model = new TwoLayerNet({ hiddenDims: 200, weightScale: 1e-3, dtype: 'float32', rng: 0 });
-  model.preprocessing = { meanImage: new Float64Array(3072).fill(120), classNames: CIFAR10_CLASSES };
-  const s = await serveModel(model, { port: 0, maxBatch });
-  console.log(s.url);
-  process.once('SIGTERM', () => {
-    console.log(JSON.stringify(s.stats));
-    void s.close();
-  });
-}
-
-function startServer(maxBatch: number): Promise<Served> {
-  const child = spawn(process.execPath, [__filename, '--server', String(maxBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `nndl serve --model file --port 0 --max-batch n`, once it listens. */
+function startServer(file: string, maxBatch: number): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--model', file, '--port', '0', '--max-batch', String(maxBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  const lines: string[] = [];
-  let onLine: (() => void) | undefined;
   child.stdout!.on('data', (chunk) => {
     out += chunk;
-    while (out.includes('\n')) {
-      lines.push(out.slice(0, out.indexOf('\n')));
-      out = out.slice(out.indexOf('\n') + 1);
-      onLine?.();
-    }
   });
-  const line = (k: number) => new Promise<string>((resolve) => {
-    onLine = () => lines.length > k && resolve(lines[k]);
-    onLine();
+  const match = (pattern: RegExp) => new Promise<RegExpMatchArray>((resolve, reject) => {
+    const check = () => {
+      const m = out.match(pattern);
+      if (m) resolve(m);
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', () => {
+      check();
+      reject(new Error(`nndl serve ended without printing ${pattern}: ${out}`));
+    });
   });
-  return line(0).then((url) => ({ child, url, stopped: line(1).then((l) => JSON.parse(l)) }));
+  const stopped = match(/answered (\d+) prediction requests in (\d+) predict calls/).then((m) => ({ requests: Number(m[1]), calls: Number(m[2]) }));
+  return match(/at (http:\/\/\S+\/) /).then((m) => ({ child, url: m[1], stopped }));
 }
 
 function pngBody(): Buffer {
@@ -77,13 +71,18 @@ async function main(): Promise<void> {
   };
   const duration = option('--duration', 5);
   const rounds = option('--rounds', 3);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nndl-bench-serve-'));
+  const file = path.join(dir, 'model.safetensors');
+  const model = new TwoLayerNet({ hiddenDims: 200, weightScale: 1e-3, dtype: 'float32', rng: 0 });
+  model.preprocessing = { meanImage: new Float64Array(3072).fill(120), classNames: CIFAR10_CLASSES };
+  model.save(file);
   const configs = Object.entries(BODIES).flatMap(([kind, request]) =>
     [1, 16].flatMap((connections) => [64, 1].map((maxBatch) => ({ kind, request, connections, maxBatch }))));
   const runs: { requestsPerSecond: number; p50: number; p99: number; perCall: number; failed: number }[][] = configs.map(() => []);
   // Rounds interleave the configurations, so the machine's drift touches them alike.
   for (let round = 0; round < rounds; round++) {
     for (const [i, { kind, request, connections, maxBatch }] of configs.entries()) {
-      const served = await startServer(maxBatch);
+      const served = await startServer(file, maxBatch);
       const r = await autocannon({
         url: `${served.url}predict`, method: 'POST', headers: { 'content-type': request.type }, body: request.body, connections, duration,
       });
@@ -103,8 +102,8 @@ async function main(): Promise<void> {
   });
   const md = table(['body', 'connections', 'batching', 'requests/s', 'p50 ms', 'p99 ms', 'requests per predict call', 'failed'], rows);
   console.log(`\nMedians of ${rounds} rounds of ${duration} s; ${machine().cpu}, ${machine().cores} cores, server and autocannon on the same machine\n\n${md}`);
+  fs.rmSync(dir, { recursive: true, force: true });
   console.log(`\nwrote ${writeResults('serve-load', { machine: machine(), duration, rounds, configs: configs.map(({ kind, connections, maxBatch }) => ({ kind, connections, maxBatch })), runs, table: md })}`);
 }
 
-if (process.argv.includes('--server')) void server(Number(process.argv[process.argv.indexOf('--server') + 1]));
-else void main();
+void main();

@@ -287,9 +287,12 @@ describe('nndl serve', () => {
     });
     expect(stdout).toMatch(/^serving TwoLayerNet from .*model\.safetensors at http:\/\/127\.0\.0\.1:\d+\/ \(POST \/predict, GET \/model, GET \/healthz, GET \/\)$/m);
     expect((await fetch(new URL('healthz', url))).status).toBe(200);
+    const inputs = JSON.stringify({ inputs: [new Array(3072).fill(0.5)] });
+    expect((await fetch(new URL('predict', url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: inputs })).status).toBe(200);
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
+    expect(stdout).toMatch(/^answered 1 prediction requests in 1 predict calls$/m);
   }, 30000);
 
   test('errors are one line and a non-zero exit; --version prints the version', () => {

@@ -87,8 +87,11 @@ export function program(): Command {
     .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--max-body <bytes>', 'largest request body accepted', positiveInt, 4 * 2 ** 20)
     .option('--max-batch <n>', 'most images one predict call takes when requests are batched (1: no batching)', positiveInt, 64)
+    .option('--blas-threads <n>', 'BLAS threads of the predict calls', positiveInt, 1)
     .action(async (o) => {
-      process.exitCode = await serve({ model: o.model, port: o.port, host: o.host, maxBody: o.maxBody, maxBatch: o.maxBatch });
+      process.exitCode = await serve({
+        model: o.model, port: o.port, host: o.host, maxBody: o.maxBody, maxBatch: o.maxBatch, blasThreads: o.blasThreads,
+      });
     });
 
   root.command('gradcheck')
