@@ -11,13 +11,15 @@
  * Paths: idle (no training), trainInWorker (by default its BLAS calls take
  * the cores less one, so one core of two is left to serving), trainInWorker
  * with blasThreads 2 (both cores to training), solver.trainAsync() on the
- * main thread, and solver.train() (blocking, for comparison). Each path runs in a
+ * main thread, with the process's BLAS threads (2 here) and with 1, and
+ * solver.train() (blocking, for comparison). Each path runs in a
  * fresh process (BLAS threads are process-wide), rounds interleave the paths,
  * and the table gives the median over rounds of each figure.
  */
 import { spawnSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
+import { setBlasThreads } from '../lib/blas';
 import { CIFAR10_CLASSES } from '../lib/data/cifar10';
 import { FullyConnectedNet } from '../lib/models/fully-connected-net';
 import { Solver, type SolverData } from '../lib/solver';
@@ -27,7 +29,7 @@ import { fmt, machine, table, writeResults } from './harness';
 import { INPUT_DIM, SPEC } from './workloads';
 
 const W3 = SPEC.workloads.W3;
-const PATHS = ['idle', 'trainInWorker', 'trainInWorker, blasThreads 2', 'trainAsync', 'train (blocking)'] as const;
+const PATHS = ['idle', 'trainInWorker', 'trainInWorker, blasThreads 2', 'trainAsync', 'trainAsync, blasThreads 1', 'train (blocking)'] as const;
 type PathName = (typeof PATHS)[number];
 
 /** Targets of issue 15: p99 of the 1 ms timer's delay, in ms. */
@@ -137,6 +139,10 @@ async function runPath(name: PathName): Promise<PathResult> {
       await trainInWorker(w3Model(0), data!, { ...solverOptions, blasThreads: 2 }).promise;
       break;
     case 'trainAsync':
+      await new Solver(w3Model(0), data!, solverOptions).trainAsync();
+      break;
+    case 'trainAsync, blasThreads 1':
+      setBlasThreads(1);
       await new Solver(w3Model(0), data!, solverOptions).trainAsync();
       break;
     case 'train (blocking)':

@@ -114,7 +114,10 @@ export interface WorkerTraining {
  */
 function crossing<A extends FloatArray | Uint8Array>(a: A, transfers: ArrayBuffer[]): A {
   if (a.buffer instanceof SharedArrayBuffer) return a;
-  const copy = a.slice() as A;
+  // A fresh array of the base type: Buffer's slice() would share the memory (and Buffer's pool).
+  const Type = a instanceof Float32Array ? Float32Array : a instanceof Float64Array ? Float64Array : Uint8Array;
+  const copy = new Type(a.length) as A;
+  copy.set(a as never);
   transfers.push(copy.buffer as ArrayBuffer);
   return copy;
 }

@@ -15,8 +15,10 @@ command -v pkg-config >/dev/null 2>&1 || packages+=(pkg-config)
 if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openblas; }; then
   packages+=(libopenblas-dev)
 fi
-# The browser the page test drives (puppeteer-core downloads none).
+# The browser the page test drives (puppeteer-core downloads none), and the
+# curl of the README's serving example, which a test runs.
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
 
 if ((${#packages[@]})); then
   if [[ "$(uname -s)" == Darwin ]]; then

@@ -116,3 +116,19 @@ test('errors: bad arguments throw at once; the Solver\'s errors reject the promi
     /^Solver: the loss is (NaN|Infinity) at iteration \d+/,
   );
 }, 60000);
+
+test('byte images train as on this thread; the caller\'s Buffer is copied to the worker, never moved', async () => {
+  // Large enough to have its own memory rather than a slice of Node's pool: slice() would share it.
+  const bytes = Buffer.from(Uint8Array.from({ length: 40 * 192 }, (_, i) => (i * 37) % 256));
+  const images = { data: bytes, shape: [40, 3, 8, 8], mean: new Float64Array(192).fill(127.5) };
+  const y = Int32Array.from({ length: 40 }, (_, i) => i % 10);
+  const byteSplit = { XTrain: images, yTrain: y, XVal: images, yVal: y };
+  const job = trainInWorker(new TwoLayerNet({ inputDim: 192, hiddenDims: 8, rng: 2 }), byteSplit, { ...options, batchSize: 10 });
+  expect(bytes.length).toBe(40 * 192);
+  const result = await job.promise;
+  const local = new TwoLayerNet({ inputDim: 192, hiddenDims: 8, rng: 2 });
+  const solver = new Solver(local, byteSplit, { ...options, batchSize: 10, verbose: false });
+  solver.train();
+  expect(result.lossHistory).toEqual(solver.lossHistory);
+  expect(Array.from(result.model.params.W1.data)).toEqual(Array.from(local.params.W1.data));
+}, 60000);

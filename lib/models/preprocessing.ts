@@ -6,8 +6,8 @@
  * carries it as `model.preprocessing`, and its file stores it.
  *
  * Raw images are bytes: a Uint8Array in the model's input layout, or
- * `{data: Uint8Array, shape}` with shape (N, ...the model's input shape) or
- * (N, H, W, C), the way image decoders give pixels.
+ * `{data: Uint8Array, shape}` with shape (N, C, H, W), (N, H, W, C) (the way
+ * image decoders give pixels) or (N, C * H * W) in the model's layout.
  */
 import { native } from '../native';
 import { Tensor, type DType, type FloatArray } from '../tensor';
@@ -181,7 +181,7 @@ function reading(fn: string, p: ResolvedPreprocessing, shape: readonly number[])
 }
 
 /** The shape of raw images given as a flat Uint8Array (the model's layout) or with a shape. */
-export function rawShape(fn: string, p: ResolvedPreprocessing, X: Uint8Array | RawImages): readonly number[] {
+function rawShape(fn: string, p: ResolvedPreprocessing, X: Uint8Array | RawImages): readonly number[] {
   const size = count(p.inputShape);
   if (X instanceof Uint8Array) {
     if (X.length === 0 || X.length % size !== 0) {
