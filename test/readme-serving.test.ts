@@ -172,7 +172,7 @@ snippetTest('every snippet of "Serving a model" type-checks and runs', async () 
   await waitFor(worker.child, worker.output, /serving the new model/);
   expect(answered).toBeGreaterThan(0);
   const card = (await (await fetch(new URL('model', url))).json()) as { config: { hiddenDims: number[] } };
-  expect(card.config.hiddenDims).toEqual([300, 100]);
+  expect(card.config.hiddenDims).toEqual([100, 100]);
   expect(fs.existsSync(path.join(dir, 'model-2.safetensors'))).toBe(true);
   worker.child.kill('SIGTERM');
 
