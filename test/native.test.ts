@@ -219,6 +219,7 @@ describe('the addon checks its arguments again', () => {
       tanhBackward: () => [f64(4), f64(4), f64(4)],
       softmaxLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
       svmLoss: () => [f64(6), new Int32Array([0, 2]), f64(6), 2, 3],
+      softmax: () => [f64(6), f64(6), 2, 3],
       randomSeed: () => [new Uint32Array(625), 7],
       randomUniform: () => [seeded(), f64(3)],
       randomGauss: () => [seeded(), f64(2), f64(3)],
