@@ -66,7 +66,7 @@ test('the preprocessing is saved with the weights and read back; an independent 
   });
 });
 
-test('loadModel takes a path, a Buffer or a Uint8Array view; toBuffer gives the file\'s bytes', () => {
+test('loadModel takes a path, a Buffer, a Uint8Array view, or a stream (then a promise); toBuffer gives the file\'s bytes', async () => {
   const original = model();
   const file = path.join(dir, 'bytes.safetensors');
   original.save(file);
@@ -75,8 +75,11 @@ test('loadModel takes a path, a Buffer or a Uint8Array view; toBuffer gives the 
   const inside = new Uint8Array(bytes.length + 16);
   inside.set(bytes, 16);
   for (const source of [file, bytes, inside.subarray(16)]) expect(predictions(loadModel(source))).toEqual(predictions(original));
-  expect(() => loadModel(Readable.from([bytes]) as never)).toThrow(/^loadModel: a stream can only be read asynchronously; use loadModelAsync\(stream\)$/);
-  expect(() => loadModel(42 as never)).toThrow(/^loadModel: Expected a file path, a Buffer or a Uint8Array for source but received number 42$/);
+  // A stream can only be read asynchronously: a promise of the model.
+  const fromStream = loadModel(Readable.from([bytes.subarray(0, 99), bytes.subarray(99)]));
+  expect(fromStream).toBeInstanceOf(Promise);
+  expect(predictions(await fromStream)).toEqual(predictions(original));
+  expect(() => loadModel(42 as never)).toThrow(/^loadModel: Expected a file path, a Buffer, a Uint8Array or a stream for source but received number 42$/);
   expect(() => loadModel(bytes.subarray(0, 100))).toThrow(/^model bytes: truncated/);
 });
 

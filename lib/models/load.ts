@@ -32,15 +32,19 @@ export function isStream(value: unknown): value is AsyncIterable<unknown> {
 /**
  * Loads a model saved by any nndl model's `save` (or `toBuffer`), as the
  * class its metadata names, with its preprocessing when the file has it.
- * @param source a file path, or the file's bytes (a Buffer or Uint8Array);
- *   a stream is read by loadModelAsync
+ * @param source a file path or the file's bytes (a Buffer or Uint8Array):
+ *   the model; or a stream of the bytes (a Node Readable, a web
+ *   ReadableStream), which can only be read asynchronously: a promise of
+ *   the model, as loadModelAsync gives
  */
-export function loadModel(source: string | Uint8Array): LoadedModel {
+export function loadModel(source: string | Uint8Array): LoadedModel;
+export function loadModel(source: AsyncIterable<Uint8Array>, options?: LoadAsyncOptions): Promise<LoadedModel>;
+export function loadModel(source: unknown, options?: LoadAsyncOptions): LoadedModel | Promise<LoadedModel> {
   const fn = 'loadModel';
   if (typeof source === 'string') return modelFromCheckpoint(source, readCheckpoint(source));
   if (source instanceof Uint8Array) return modelFromCheckpoint(BYTES_SOURCE, decodeCheckpoint(source, BYTES_SOURCE));
-  if (isStream(source)) throw new TypeError(`${fn}: a stream can only be read asynchronously; use loadModelAsync(stream)`);
-  throw invalidType(fn, 'source', 'a file path, a Buffer or a Uint8Array', source);
+  if (isStream(source)) return loadModelAsync(source as AsyncIterable<Uint8Array>, options);
+  throw invalidType(fn, 'source', 'a file path, a Buffer, a Uint8Array or a stream', source);
 }
 
 /** Builds the model a checkpoint holds, as the class it names; `source` names it in errors. */
