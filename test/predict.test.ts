@@ -148,7 +148,7 @@ describe('predict, predictProba and scores', () => {
     expect(Array.from(model.scores(X).data)).toEqual(Array.from(model.loss(X).data));
   });
 
-  test('take raw images through the model\'s preprocessing: channel planes, pixels (H, W, C), flat bytes', () => {
+  test('take raw images through the model\'s preprocessing: channel planes, pixels (H, W, C), flat bytes, float pixel values', () => {
     const n = 3;
     const { planes, pixels } = images(n);
     const model = new TwoLayerNet({ inputDim: D, hiddenDims: 8, numClasses: 5, weightScale: 0.1, rng: 1 });
@@ -158,6 +158,14 @@ describe('predict, predictProba and scores', () => {
       expect(scaledError(model.predictProba(raw), want)).toBe(0);
     }
     expect(Array.from(model.predict(Buffer.from(planes)))).toEqual(Array.from(argmaxRows(want)));
+    // The same pixel values as a float Tensor, with raw: true.
+    for (const [values, shape] of [[planes, [n, ...IMAGE]], [pixels, [n, 4, 4, 3]]] as const) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const t = new Tensor(dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values), [...shape]);
+        expect(scaledError(model.predictProba(t, { raw: true }), want)).toBe(0);
+      }
+    }
+    expect(() => model.predict(X, { raw: 'yes' } as never)).toThrow(/^TwoLayerNet\.predict: Expected a boolean for options\.raw but received string "yes"$/);
   });
 
   test('a model in the rows layout takes the same images as rows in (height, width, channel) order', () => {
@@ -172,7 +180,7 @@ describe('predict, predictProba and scores', () => {
     }
   });
 
-  test('convert raw images to the model\'s dtype, reusing one buffer for batches up to the largest', () => {
+  test('convert raw images to the model\'s dtype, for batches of any size', () => {
     const model = new FullyConnectedNet([8], { inputDim: D, numClasses: 5, weightScale: 0.1, rng: 2 });
     model.preprocessing = { meanImage: mean, classNames, imageShape: IMAGE };
     const { planes } = images(4);

@@ -10,7 +10,7 @@ import { softmax } from '../layers/softmax';
 import { argmaxRows } from '../ops';
 import { optionsArg, output } from '../outputs';
 import { Tensor, empty, type DType, type FloatArray } from '../tensor';
-import { invalidType } from '../validate';
+import { booleanArg, invalidType } from '../validate';
 import {
   imagesToInputs, isRawImages, preprocessingArg, type Preprocessing, type RawImages,
 } from './preprocessing';
@@ -35,17 +35,27 @@ export interface Predictor extends Classifier {
 /**
  * A batch to predict: a Tensor of inputs as the model takes them, or raw
  * images, to which the model's preprocessing is applied: a Uint8Array in the
- * model's input layout, or {data: Uint8Array, shape} with shape (N, C, H, W),
- * (N, H, W, C) or (N, C * H * W).
+ * model's input layout, {data: Uint8Array, shape} with shape (N, C, H, W),
+ * (N, H, W, C) or (N, C * H * W), or a Tensor of pixel values with `raw: true`.
  */
 export type PredictInput = Tensor | Uint8Array | RawImages;
 
-export interface ScoresOptions {
+/** What every prediction takes besides `out`. */
+export interface InputOptions {
+  /**
+   * X, a Tensor, holds raw pixel values (0 to 255) rather than inputs: in the
+   * model's layout or (N, H, W, C), as raw bytes are, and the model's
+   * preprocessing is applied to it (default false).
+   */
+  raw?: boolean;
+}
+
+export interface ScoresOptions extends InputOptions {
   /** A (N, C) tensor of the model's dtype to write the result into, instead of a new one. */
   out?: Tensor;
 }
 
-export interface PredictOptions {
+export interface PredictOptions extends InputOptions {
   /** An Int32Array of N to write the classes into, instead of a new one. */
   out?: Int32Array;
 }
@@ -67,10 +77,11 @@ function inputBuffer(model: Classifier, size: number, dtype: DType): FloatArray 
   return (memory as FloatArray).subarray(0, size);
 }
 
-/** The model's inputs for X: X itself when a Tensor, else the raw images preprocessed. */
-function inputs(fn: string, model: Classifier, X: unknown): Tensor {
-  if (X instanceof Tensor) return X;
-  if (!(X instanceof Uint8Array) && !isRawImages(X)) {
+/** The model's inputs for X: X itself when a Tensor of inputs, else the raw images preprocessed. */
+function inputs(fn: string, model: Classifier, X: unknown, opts: Record<string, unknown>): Tensor {
+  const raw = opts.raw === undefined ? false : booleanArg(fn, 'options.raw', opts.raw);
+  if (X instanceof Tensor && !raw) return X;
+  if (!(X instanceof Tensor) && !(X instanceof Uint8Array) && !isRawImages(X)) {
     throw invalidType(fn, 'X', 'a Tensor of inputs, or raw images (a Uint8Array, or {data: Uint8Array, shape})', X);
   }
   if (model.preprocessing === undefined || model.preprocessing === null) {
@@ -80,7 +91,7 @@ function inputs(fn: string, model: Classifier, X: unknown): Tensor {
     );
   }
   const p = preprocessingArg(fn, 'model.preprocessing', model.preprocessing);
-  return imagesToInputs(fn, p, X, model.dtype, (size, dtype) => inputBuffer(model, size, dtype));
+  return imagesToInputs(fn, p, X as Tensor | Uint8Array | RawImages, model.dtype, (size, dtype) => inputBuffer(model, size, dtype));
 }
 
 /**
@@ -92,7 +103,7 @@ function inputs(fn: string, model: Classifier, X: unknown): Tensor {
 export function predictScores(model: Classifier, X: PredictInput, options?: ScoresOptions): Tensor {
   const fn = `${model.architecture}.scores`;
   const opts = optionsArg(fn, options);
-  const scores = model.loss(inputs(fn, model, X));
+  const scores = model.loss(inputs(fn, model, X, opts));
   if (opts.out === undefined) return scores;
   const out = output(fn, opts, 'out', scores.shape, scores.dtype);
   out.data.set(scores.data);
@@ -108,7 +119,7 @@ export function predictScores(model: Classifier, X: PredictInput, options?: Scor
 export function predictProba(model: Classifier, X: PredictInput, options?: ScoresOptions): Tensor {
   const fn = `${model.architecture}.predictProba`;
   const opts = optionsArg(fn, options);
-  const scores = model.loss(inputs(fn, model, X));
+  const scores = model.loss(inputs(fn, model, X, opts));
   // The scores are this call's own: without `out` they become the probabilities in place.
   return softmax(scores, { out: output(fn, { out: opts.out ?? scores }, 'out', scores.shape, scores.dtype) });
 }
@@ -122,7 +133,7 @@ export function predictProba(model: Classifier, X: PredictInput, options?: Score
 export function predictClasses(model: Classifier, X: PredictInput, options?: PredictOptions): Int32Array {
   const fn = `${model.architecture}.predict`;
   const opts = optionsArg(fn, options);
-  const scores = model.loss(inputs(fn, model, X));
+  const scores = model.loss(inputs(fn, model, X, opts));
   const n = scores.shape[0];
   if (opts.out !== undefined && !(opts.out instanceof Int32Array && opts.out.length === n)) {
     throw invalidType(fn, 'options.out', `an Int32Array of ${n} (one per example)`, opts.out);

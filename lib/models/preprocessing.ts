@@ -207,15 +207,32 @@ export function isRawImages(value: unknown): value is RawImages {
 
 /**
  * Converts raw images into the model's inputs (N, ...inputShape) of `dtype`,
- * mean subtracted, into memory from `alloc` (natively, in one pass).
+ * mean subtracted, into memory from `alloc`: bytes natively in one pass,
+ * pixel values given as a Tensor in one pass here.
  */
 export function imagesToInputs(
-  fn: string, p: ResolvedPreprocessing, X: Uint8Array | RawImages, dtype: DType,
+  fn: string, p: ResolvedPreprocessing, X: Uint8Array | RawImages | Tensor, dtype: DType,
   alloc: (size: number, dtype: DType) => FloatArray,
 ): Tensor {
-  const r = reading(fn, p, rawShape(fn, p, X));
-  const data = alloc(r.n * count(p.inputShape), dtype);
-  native().pixelsToFloat(X instanceof Uint8Array ? X : X.data, 0, r.n, r.channels, r.plane, r.transpose, p.meanImage, data);
+  const r = reading(fn, p, X instanceof Tensor ? X.shape : rawShape(fn, p, X));
+  const size = count(p.inputShape);
+  const data = alloc(r.n * size, dtype);
+  if (X instanceof Tensor) {
+    const { channels, plane, transpose } = r;
+    const mean = p.meanImage;
+    for (let i = 0; i < r.n; i++) {
+      const src = X.data.subarray(i * size, (i + 1) * size);
+      const dst = data.subarray(i * size, (i + 1) * size);
+      for (let c = 0; c < channels; c++) {
+        for (let q = 0; q < plane; q++) {
+          const o = transpose ? q * channels + c : c * plane + q;
+          dst[o] = src[c * plane + q] - (mean === null ? 0 : mean[o]);
+        }
+      }
+    }
+  } else {
+    native().pixelsToFloat(X instanceof Uint8Array ? X : X.data, 0, r.n, r.channels, r.plane, r.transpose, p.meanImage, data);
+  }
   return new Tensor(data, [r.n, ...p.inputShape]);
 }
 
