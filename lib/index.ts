@@ -49,7 +49,7 @@ export type { Preprocessing, TrainingSummary, InputLayout, RawImages } from './m
 export { loadModel, loadModelAsync } from './models/load';
 export type { LoadedModel, LoadAsyncOptions } from './models/load';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors';
-export type { SafetensorsContents } from './io/safetensors';
+export type { SafetensorsContents, SafetensorsHeader, SafetensorsReadOptions, TensorEntry } from './io/safetensors';
 export { Solver } from './solver';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent, ByteImages, SolverInput } from './solver';
 export { trainInWorker } from './train-worker';

@@ -97,7 +97,7 @@ test('saveAsync and loadModelAsync: the same file, from a path, bytes, a Node st
   await expect(loadModelAsync(Readable.from(['text']))).rejects.toThrow(TypeError);
   await expect(loadModelAsync(dir)).rejects.toThrow(/is not a regular file$/);
   await expect(original.saveAsync(path.join(dir, 'missing', 'x.safetensors'))).rejects.toThrow(
-    /^FullyConnectedNet\.saveAsync: cannot write .*missing\/x\.safetensors: ENOENT$/,
+    /^FullyConnectedNet\.saveAsync: cannot write .*missing\/x\.safetensors: ENOENT \(no such file or directory\) on open$/,
   );
 });
 
@@ -114,7 +114,7 @@ test('a failed saveAsync leaves the previous file whole, and no temporary file',
   const taken = path.join(dir, 'taken.safetensors');
   fs.mkdirSync(taken);
   fs.writeFileSync(path.join(taken, 'inside'), 'x');
-  await expect(original.saveAsync(taken)).rejects.toThrow(/^FullyConnectedNet\.saveAsync: cannot write .*taken\.safetensors: (EISDIR|ENOTEMPTY|EEXIST)$/);
+  await expect(original.saveAsync(taken)).rejects.toThrow(/^FullyConnectedNet\.saveAsync: cannot write .*taken\.safetensors: (EISDIR|ENOTEMPTY|EEXIST) \(.*\) on rename$/);
   expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 });
 
@@ -155,9 +155,9 @@ test('a file whose preprocessing is inconsistent is refused, naming the file', (
   const cases: [Record<string, Tensor>, Record<string, string>, RegExp][] = [
     [{ ...base, 'preprocessing.meanImage': mean }, metadata, /^model bytes: holds preprocessing\.meanImage but no preprocessing metadata$/],
     [base, { ...metadata, preprocessing: '{"layout":' }, /^model bytes: the preprocessing metadata is not valid JSON$/],
-    [{ ...base, 'preprocessing.meanImage': new Tensor(meanImage.slice(), [3072]) }, { ...metadata, preprocessing: good }, /^model bytes: the mean image has shape \[3072\] but the inputs \[3, 32, 32\]$/],
+    [{ ...base, 'preprocessing.meanImage': new Tensor(meanImage.slice(), [3072]) }, { ...metadata, preprocessing: good }, /^model bytes: preprocessing\.meanImage is float64 \[3072\] but the config needs float64 \[3, 32, 32\]$/],
     [{ ...base, 'preprocessing.meanImage': mean }, { ...metadata, preprocessing: good.replace('"nchw"', '"hwc"') }, /^model bytes: .*'nchw' or 'rows' for preprocessing\.layout/],
-    [{ ...base, 'preprocessing.meanImage': mean.astype('float32') }, { ...metadata, preprocessing: good }, /^model bytes: preprocessing\.meanImage is float32, not float64$/],
+    [{ ...base, 'preprocessing.meanImage': mean.astype('float32') }, { ...metadata, preprocessing: good }, /^model bytes: preprocessing\.meanImage is float32 \[3, 32, 32\] but the config needs float64 \[3, 32, 32\]$/],
   ];
   for (const [tensors, meta, message] of cases) expect(() => loadModel(encodeSafetensors(tensors, meta))).toThrow(message);
 });

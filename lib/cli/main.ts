@@ -9,13 +9,13 @@ import path from 'node:path';
 
 import { Command, Option } from 'commander';
 
+import { packageRoot } from '../native';
 import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
-import { packageRoot } from '../native';
 import {
-  nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, port, positiveInt, positiveIntList, positiveNumber,
-  positiveNumberList, probability,
+  nonNegativeNumber, nonNegativeNumberList, port, positiveInt, positiveIntList, positiveNumber,
+  positiveNumberList, probability, seed,
 } from './options';
 import { serve } from './serve';
 import { sweep } from './sweep';
@@ -36,7 +36,7 @@ function modelOptions(cmd: Command): Command {
     .option('--lr-decay <factor>', 'learning-rate factor per epoch', nonNegativeNumber, 0.95)
     .option('--epochs <n>', 'epochs', positiveInt, 10)
     .option('--batch-size <n>', 'minibatch size', positiveInt, 100)
-    .option('--seed <n>', 'seed of the weights, the sampling and generated data', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the weights, the sampling and generated data', seed, 0)
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
 
@@ -75,7 +75,7 @@ export function program(): Command {
     .requiredOption('--model <file>', 'a model.safetensors written by nndl')
     .option('--data <source>', 'as for train (default: the data the model file records, else cifar10)')
     .addOption(new Option('--split <split>', 'which split').choices(['test', 'val', 'train']).default('test'))
-    .option('--seed <n>', 'seed of generated data (default: the model file\'s, else 0)', nonNegativeInt)
+    .option('--seed <n>', 'seed of generated data (default: the model file\'s, else 0)', seed)
     .action(async (o) => {
       process.exitCode = await evaluate(o);
     });
@@ -96,7 +96,7 @@ export function program(): Command {
 
   root.command('gradcheck')
     .description('numerical gradient checks of every layer and model, with relative errors')
-    .option('--seed <n>', 'seed of the random inputs', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the random inputs', seed, 0)
     .action((o) => {
       process.exitCode = gradcheck(o.seed);
     });

@@ -245,7 +245,11 @@ export function preprocessingMetadata(p: ResolvedPreprocessing, dtype: unknown):
   return JSON.stringify({ layout, inputShape, imageShape, classNames, dtype, training });
 }
 
-/** The preprocessing a file describes (its metadata's JSON and mean-image tensor), checked; `source` names the file. */
+/**
+ * The preprocessing a file describes (its metadata's JSON and mean-image
+ * tensor, whose dtype and shape the file's header check has compared with
+ * the JSON), checked; `source` names the file.
+ */
 export function preprocessingFromMetadata(source: string, json: string, meanImage: Tensor | undefined): ResolvedPreprocessing {
   let parsed: unknown;
   try {
@@ -258,9 +262,6 @@ export function preprocessingFromMetadata(source: string, json: string, meanImag
     const p = preprocessingArg(source, 'preprocessing', { ...o, meanImage: meanImage ?? null });
     if (!Array.isArray(o.inputShape) || !sameShape(o.inputShape, p.inputShape)) {
       throw new Error(`preprocessing.inputShape is ${describe(o.inputShape)} but the layout and image shape make ${formatShape(p.inputShape)}`);
-    }
-    if (meanImage !== undefined && !sameShape(meanImage.shape, p.inputShape)) {
-      throw new Error(`the mean image has shape ${formatShape(meanImage.shape)} but the inputs ${formatShape(p.inputShape)}`);
     }
     return p;
   } catch (e) {
