@@ -51,6 +51,7 @@ export type { LoadedModel, LoadAsyncOptions } from './models/load';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export type { SafetensorsContents, SafetensorsHeader, SafetensorsReadOptions, TensorEntry } from './io/safetensors';
 export { Solver } from './solver';
+export { NonFiniteLossError } from './errors';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent, ByteImages, SolverInput } from './solver';
 export { trainInWorker } from './train-worker';
 export { serveModel } from './serve/server';

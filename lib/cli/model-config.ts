@@ -19,6 +19,9 @@ export interface ModelConfig {
   reg: number;
 }
 
+/** The update rules the command line offers. */
+export const UPDATE_RULES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam'] as const;
+
 export interface TrainConfig extends ModelConfig {
   update: string;
   lr: number;

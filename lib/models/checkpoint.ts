@@ -57,9 +57,9 @@ export function stageModel(model: Checkpointable, file: string, extraMetadata: R
   return stageSafetensors(file, tensors, metadata);
 }
 
-/** The bytes of the file `save` writes. */
-export function modelToBuffer(model: Checkpointable): Buffer {
-  const { tensors, metadata } = checkpointContents(model);
+/** The bytes saveModel would write: a model file held in memory (to send it elsewhere). */
+export function encodeModel(model: Checkpointable, extraMetadata: Record<string, string> = {}): Buffer {
+  const { tensors, metadata } = checkpointContents(model, extraMetadata);
   return encodeSafetensors(tensors, metadata);
 }
 

@@ -7,11 +7,11 @@
  */
 import { writeFileAtomicAsync } from '../io/atomic';
 import { pathArg } from '../io/safetensors';
-import { modelToBuffer } from './checkpoint';
+import { encodeModel } from './checkpoint';
 import type { Checkpointable } from './model';
 
 /** Saves the model as `save` does, its file written and renamed into place off the event loop. */
 export async function saveModelAsync(model: Checkpointable, file: string): Promise<void> {
   const fn = `${model.architecture}.saveAsync`;
-  await writeFileAtomicAsync(pathArg(fn, file), modelToBuffer(model), { fn });
+  await writeFileAtomicAsync(pathArg(fn, file), encodeModel(model), { fn });
 }

@@ -17,7 +17,7 @@ import {
   booleanArg, dtypeArg, formatShape, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg,
   positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
 } from '../validate';
-import { modelToBuffer, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
 import { saveModelAsync } from './model-io';
 import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
@@ -239,7 +239,7 @@ export class StandaloneTwoLayerNet implements Checkpointable {
 
   /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
   toBuffer(): Buffer {
-    return modelToBuffer(this);
+    return encodeModel(this);
   }
 
   /** Saves as `save` does, the file written and renamed into place off the event loop. */

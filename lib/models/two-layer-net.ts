@@ -11,7 +11,7 @@ import { Tensor, zeros, type DType } from '../tensor';
 import {
   dtypeArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
-import { modelToBuffer, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
 import { saveModelAsync } from './model-io';
 import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
@@ -163,7 +163,7 @@ export class TwoLayerNet implements Model {
 
   /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
   toBuffer(): Buffer {
-    return modelToBuffer(this);
+    return encodeModel(this);
   }
 
   /** Saves as `save` does, the file written and renamed into place off the event loop. */
