@@ -51,16 +51,6 @@ test('train --data synthetic, then eval --model alone evaluates on the same gene
   expect(Number(/accuracy (\d+\.\d+)%/.exec(e.stdout)![1])).toBeCloseTo(testAcc, 0);
 }, 120000);
 
-test('sweep: the best model carries the preprocessing and the best trial\'s accuracies', () => {
-  const out = path.join(root, 'sweep');
-  const r = nndl('sweep', '--data', 'synthetic', '--hidden', '10', '--lr', '1e-4,1e-3', '--epochs', '1', '--workers', '1', '--out', out);
-  expect(r.code).toBe(0);
-  const best = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8')).best;
-  const p = loadModel(path.join(out, 'model.safetensors')).preprocessing!;
-  expect(p.classNames).toHaveLength(10);
-  expect(p.training).toMatchObject({ data: 'synthetic', seed: 0, valAcc: best.valAcc, epochs: 1 });
-}, 120000);
-
 test('train on an archive records its path and md5; eval finds it; serve classifies a PNG', async () => {
   const dir = writeRelease(path.join(root, 'fixture'), fixtureSet(5, [60, 60, 60, 60, 60], 50), 'bin');
   const archive = await packRelease(dir, path.join(root, 'cifar-10-binary.tar.gz'));

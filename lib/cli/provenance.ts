@@ -1,5 +1,5 @@
 /**
- * What a run attaches to the model it saves: the preprocessing of its data
+ * What `nndl train` attaches to the model it saves: the preprocessing of its data
  * (mean image, class names, layout) and where the data came from (the
  * --data value that gives it again, the md5 of its file or directory, the
  * seed of generated data). The Solver adds how training went; `nndl eval`

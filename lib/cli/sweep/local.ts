@@ -7,7 +7,6 @@ import os from 'node:os';
 
 import { loadData } from '../data';
 import { prepareOut } from '../out-dir';
-import { runPreprocessing } from '../provenance';
 import { gridTrials, type GridOptions } from './grid';
 import { SweepProgress } from './progress';
 import { writeSweep, type TrialOutcome } from './results';
@@ -72,7 +71,6 @@ export async function localSweep(options: LocalSweepOptions): Promise<number> {
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     interrupted: stop.signal.aborted,
     runner: { workers },
-    preprocessing: await runPreprocessing(data, options.seed),
     note,
   });
 }

@@ -9,8 +9,6 @@ import path from 'node:path';
 
 import { stageFile } from '../../io/atomic';
 import { decodeSafetensors } from '../../io/safetensors';
-import { loadModel } from '../../models/load';
-import type { Preprocessing } from '../../models/preprocessing';
 import { sweepPlot } from '../../report/plots';
 import type { TrainConfig } from '../model-config';
 import { replaceRun } from '../out-dir';
@@ -36,8 +34,6 @@ export interface SweepReport {
   interrupted: boolean;
   /** Where the trials ran (worker threads, or a queue), for sweep.json. */
   runner: Record<string, unknown>;
-  /** Saved with the best model, with its accuracies (for data loaded here: a queue's workers load their own). */
-  preprocessing?: Preprocessing;
   note: (line: string) => void;
 }
 
@@ -50,17 +46,6 @@ function finiteModel(bytes: Uint8Array, source: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The trial's model file with the preprocessing and the trial's accuracies in it. */
-function withPreprocessing(best: Extract<TrialOutcome, { result: TrialResult }>, p: Preprocessing): Uint8Array {
-  const model = loadModel(best.result.model);
-  const { valAcc, trainAcc } = best.result;
-  model.preprocessing = {
-    ...p,
-    training: { ...p.training, valAcc, ...(trainAcc === null ? {} : { trainAcc }), epochs: best.config.epochs, date: new Date().toISOString() },
-  };
-  return model.toBuffer();
 }
 
 /** Ranked: trials with a result by validation accuracy (grid order among equals), then the failed ones. */
@@ -115,7 +100,7 @@ export async function writeSweep(report: SweepReport): Promise<number> {
     | undefined;
 
   const files = new Map<string, Uint8Array | string>();
-  if (best) files.set('model.safetensors', report.preprocessing ? withPreprocessing(best, report.preprocessing) : best.result.model);
+  if (best) files.set('model.safetensors', best.result.model);
   const points = ranked.filter((o): o is Extract<TrialOutcome, { result: TrialResult }> => o.state !== 'failed');
   if (points.length > 0) {
     files.set('sweep.svg', await sweepPlot(points.map((o) => ({
