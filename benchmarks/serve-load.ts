@@ -1,5 +1,5 @@
 /**
- * `npm run bench:serve [-- --duration 5 --rounds 3]`: the load figure of
+ * `npm run bench:serve [-- --duration 5 --rounds 3 --blas-threads 1]`: the load figure of
  * `nndl serve`, run as a user runs it, on a model as `nndl train` writes it
  * (TwoLayerNet 200, float32, with preprocessing). autocannon, in this
  * process, sends single-image requests to POST /predict on 127.0.0.1 for a
@@ -29,9 +29,10 @@ interface Served {
   stopped: Promise<{ calls: number; requests: number }>;
 }
 
-/** `nndl serve --model file --port 0 --max-batch n`, once it listens. */
-function startServer(file: string, maxBatch: number): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--model', file, '--port', '0', '--max-batch', String(maxBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** `nndl serve --model file --port 0 --max-batch n --blas-threads t`, once it listens. */
+function startServer(file: string, maxBatch: number, blasThreads: number): Promise<Served> {
+  const args = [BIN, 'serve', '--model', file, '--port', '0', '--max-batch', String(maxBatch), '--blas-threads', String(blasThreads)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (chunk) => {
     out += chunk;
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   };
   const duration = option('--duration', 5);
   const rounds = option('--rounds', 3);
+  const blasThreads = option('--blas-threads', 1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nndl-bench-serve-'));
   const file = path.join(dir, 'model.safetensors');
   const model = new TwoLayerNet({ hiddenDims: 200, weightScale: 1e-3, dtype: 'float32', rng: 0 });
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
   // Rounds interleave the configurations, so the machine's drift touches them alike.
   for (let round = 0; round < rounds; round++) {
     for (const [i, { kind, request, connections, maxBatch }] of configs.entries()) {
-      const served = await startServer(file, maxBatch);
+      const served = await startServer(file, maxBatch, blasThreads);
       const r = await autocannon({
         url: `${served.url}predict`, method: 'POST', headers: { 'content-type': request.type }, body: request.body, connections, duration,
       });
@@ -101,9 +103,9 @@ async function main(): Promise<void> {
       fmt(m((x) => x.p50), 0), fmt(m((x) => x.p99), 0), fmt(m((x) => x.perCall), 2), String(runs[i].reduce((a, x) => a + x.failed, 0))];
   });
   const md = table(['body', 'connections', 'batching', 'requests/s', 'p50 ms', 'p99 ms', 'requests per predict call', 'failed'], rows);
-  console.log(`\nMedians of ${rounds} rounds of ${duration} s; ${machine().cpu}, ${machine().cores} cores, server and autocannon on the same machine\n\n${md}`);
+  console.log(`\nMedians of ${rounds} rounds of ${duration} s, ${blasThreads} BLAS thread(s); ${machine().cpu}, ${machine().cores} cores, server and autocannon on the same machine\n\n${md}`);
   fs.rmSync(dir, { recursive: true, force: true });
-  console.log(`\nwrote ${writeResults('serve-load', { machine: machine(), duration, rounds, configs: configs.map(({ kind, connections, maxBatch }) => ({ kind, connections, maxBatch })), runs, table: md })}`);
+  console.log(`\nwrote ${writeResults('serve-load', { machine: machine(), duration, rounds, blasThreads, configs: configs.map(({ kind, connections, maxBatch }) => ({ kind, connections, maxBatch })), runs, table: md })}`);
 }
 
 void main();
