@@ -41,6 +41,7 @@ export interface NativeBinding {
   tanhBackward(dout: FloatArray, out: FloatArray, dx: FloatArray): void;
   softmaxLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
   svmLoss(x: FloatArray, y: Int32Array, dx: FloatArray, n: number, c: number): number;
+  softmax(x: FloatArray, out: FloatArray, n: number, c: number): void;
   randomSeed(state: Uint32Array, seed: number): void;
   randomUniform(state: Uint32Array, out: Float64Array): void;
   randomGauss(state: Uint32Array, gauss: Float64Array, out: Float64Array): void;
@@ -141,7 +142,7 @@ export interface NativeBinding {
 }
 
 /** The package root: the nearest directory above this file holding package.json. */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);

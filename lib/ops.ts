@@ -2,7 +2,9 @@
 import { native } from './native';
 import { optionsArg, output } from './outputs';
 import { Tensor } from './tensor';
-import { booleanArg, formatShape, ndimArg, nonEmptyTensorArg, numberArg, sameDtype, sameShape } from './validate';
+import {
+  booleanArg, formatShape, invalidType, ndimArg, nonEmptyTensorArg, numberArg, sameDtype, sameShape,
+} from './validate';
 
 export interface MatmulOptions {
   /** Use the transpose of a. */
@@ -76,14 +78,19 @@ export function addScaled(y: Tensor, alpha: number, x: Tensor): Tensor {
  * Index of the largest value of each row of a (N, C) matrix (the first on
  * ties), as np.argmax(axis=1): a NaN counts as the largest, so a row holding
  * one gives the first NaN's index.
+ * @param options `out`: an Int32Array of N to write the indices into
  */
-export function argmaxRows(scores: Tensor): Int32Array {
+export function argmaxRows(scores: Tensor, options?: { out?: Int32Array }): Int32Array {
   const fn = 'argmaxRows';
   const s = nonEmptyTensorArg(fn, 'scores', scores);
   ndimArg(fn, 'scores', s, 2);
   const [n, c] = s.shape;
   const d = s.data;
-  const out = new Int32Array(n);
+  const given = optionsArg(fn, options).out;
+  if (given !== undefined && !(given instanceof Int32Array && given.length === n)) {
+    throw invalidType(fn, 'options.out', `an Int32Array of ${n} (one per row)`, given);
+  }
+  const out = given ?? new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const row = i * c;
     let best = 0;

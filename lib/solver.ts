@@ -295,6 +295,14 @@ export class Solver {
    * replacement when X has more, else on all of them, in batches.
    */
   checkAccuracy(X: SolverInput, y: Labels, numSamples: number | null = null, batchSize = 100): number {
+    const steps = this.accuracySteps(X, y, numSamples, batchSize);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return step.value;
+  }
+
+  /** checkAccuracy one batch at a time: yields after each batch, returns the accuracy. */
+  private *accuracySteps(X: SolverInput, y: Labels, numSamples: number | null, batchSize: number): Generator<void, number, void> {
     const fn = 'Solver.checkAccuracy';
     const x = inputArg(fn, 'X', X);
     const labels = labelsArg(fn, 'y', y, x.shape[0], Number.MAX_SAFE_INTEGER);
@@ -313,6 +321,7 @@ export class Solver {
       const [xb, yb] = batcher.gather(x, labels, rows.subarray(start, Math.min(start + size, n)));
       const predicted = argmaxRows(this.model.loss(xb));
       for (let i = 0; i < yb.length; i++) if (predicted[i] === yb[i]) correct++;
+      yield;
     }
     return correct / n;
   }
@@ -325,15 +334,19 @@ export class Solver {
   }
 
   /**
-   * The same training, giving the event loop a turn after every iteration,
-   * so signal handlers (Ctrl-C calling stop()), timers and progress displays
-   * run while it trains.
+   * The same training, giving the event loop a turn after every iteration
+   * and after every batch of the accuracy checks, so signal handlers (Ctrl-C
+   * calling stop()), timers, progress displays and a server's requests run
+   * while it trains: the loop waits at most one step or one check batch.
    */
   async trainAsync(): Promise<void> {
     for (const _ of this.iterations()) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  /** The training loop, one yield per iteration; the best parameters are restored when it ends. */
+  /**
+   * The training loop, yielding after every iteration and every batch of an
+   * accuracy check; the best parameters are restored when it ends.
+   */
   private *iterations(): Generator<void, void, void> {
     const n = this.XTrain.shape[0];
     const iterationsPerEpoch = Math.max(Math.floor(n / this.batchSize), 1);
@@ -356,7 +369,7 @@ export class Solver {
         const stopping = this.stopRequested && t < numIterations - 1;
         if (t === 0 || t === numIterations - 1 || epochEnd || stopping) {
           const seconds = Number(process.hrtime.bigint() - since) / 1e9;
-          this.check(seconds);
+          yield* this.check(seconds);
           since = process.hrtime.bigint();
         }
         if (stopping) {
@@ -367,12 +380,13 @@ export class Solver {
       }
     } finally {
       this.restoreBest();
+      this.summarize();
     }
   }
 
-  private check(seconds: number): void {
-    const trainAcc = this.checkAccuracy(this.XTrain, this.yTrain, this.numTrainSamples);
-    const valAcc = this.checkAccuracy(this.XVal, this.yVal, this.numValSamples);
+  private *check(seconds: number): Generator<void, void, void> {
+    const trainAcc = yield* this.accuracySteps(this.XTrain, this.yTrain, this.numTrainSamples, 100);
+    const valAcc = yield* this.accuracySteps(this.XVal, this.yVal, this.numValSamples, 100);
     this.trainAccHistory.push(trainAcc);
     this.valAccHistory.push(valAcc);
     if (this.verbose) {
@@ -402,6 +416,26 @@ export class Solver {
         valAccHistory: this.valAccHistory,
       }),
     });
+  }
+
+  /**
+   * Records how training went in the model's preprocessing (saved with the
+   * model), when it has one: the accuracies of the best check, the epochs
+   * and the date. The data it was trained on is the caller's to record.
+   */
+  private summarize(): void {
+    const p = this.model.preprocessing;
+    if (p === undefined || p === null) return;
+    const best = this.valAccHistory.indexOf(this.bestValAcc);
+    this.model.preprocessing = {
+      ...p,
+      training: {
+        ...p.training,
+        ...(best < 0 ? {} : { trainAcc: this.trainAccHistory[best], valAcc: this.bestValAcc }),
+        epochs: this.epoch,
+        date: new Date().toISOString(),
+      },
+    };
   }
 
   /** Copies the best parameters back into the model's (the same tensors, so references stay valid). */

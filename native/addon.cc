@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterAffine(env, exports);
   nndl::RegisterActivations(env, exports);
   nndl::RegisterLosses(env, exports);
+  nndl::RegisterSoftmax(env, exports);
   nndl::RegisterGemm(env, exports);
   nndl::RegisterRandom(env, exports);
   nndl::RegisterOptim(env, exports);

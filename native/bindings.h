@@ -32,6 +32,7 @@ T* Scratch(Napi::Env env, size_t n) {
 void RegisterAffine(Napi::Env env, Napi::Object exports);
 void RegisterActivations(Napi::Env env, Napi::Object exports);
 void RegisterLosses(Napi::Env env, Napi::Object exports);
+void RegisterSoftmax(Napi::Env env, Napi::Object exports);
 void RegisterGemm(Napi::Env env, Napi::Object exports);
 void RegisterRandom(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);

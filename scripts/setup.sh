@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Everything nndl needs on a fresh Debian/Ubuntu machine with Node.js 20:
-# the system packages the addon builds against, and redis-server for queued
-# sweeps and their tests (installed when missing, with
-# apt-get as root or through sudo; otherwise the command is printed), then
-# `npm ci`, which builds the addon (cmake-js) and compiles the TypeScript.
+# the system packages the addon builds against, redis-server for queued
+# sweeps and their tests, and the Chromium and curl of the serving tests
+# (installed when missing, with apt-get as root or through sudo; otherwise
+# the command is printed), then `npm ci`, which builds the addon (cmake-js)
+# and compiles the TypeScript.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +18,14 @@ if ! { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openblas; };
 fi
 # Queued sweeps (nndl sweep --queue) and their tests use a Redis server.
 command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
+# The browser the page test drives (puppeteer-core downloads none), and the
+# curl of the README's serving example, which a test runs.
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
 
 if ((${#packages[@]})); then
   if [[ "$(uname -s)" == Darwin ]]; then
-    echo "setup: missing ${packages[*]}; install them with: brew install cmake pkg-config openblas redis" >&2
+    echo "setup: missing ${packages[*]}; install them with: brew install cmake pkg-config openblas redis chromium" >&2
     exit 1
   fi
   if [[ $EUID -eq 0 ]]; then

@@ -292,7 +292,7 @@ describe('any value in any argument position works or throws TypeError/RangeErro
   // file itself (tested with the models).
   const skip: unknown[] = [
     nndl.Tensor, nndl.NumpyRandomState, nndl.TwoLayerNet, nndl.FullyConnectedNet, nndl.StandaloneTwoLayerNet,
-    nndl.Solver, nndl.LinearAutoencoder, nndl.Gplvm, nndl.loadModel, nndl.readSafetensors, nndl.writeSafetensors, nndl.readPickle,
+    nndl.Solver, nndl.LinearAutoencoder, nndl.Gplvm, nndl.loadModel, nndl.loadModelAsync, nndl.readSafetensors, nndl.writeSafetensors, nndl.readPickle,
     nndl.loadCifar10, nndl.getCifar10Data, nndl.getCifar10Pixels, nndl.downloadCifar10,
   ];
   const functions = Object.entries(nndl).filter(([, f]) => typeof f === 'function' && !skip.includes(f));

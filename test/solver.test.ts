@@ -206,3 +206,47 @@ test('byte images train exactly as their float conversion does', () => {
   expect(() => new Solver(new TwoLayerNet({ hiddenDims: 5, rng: 0 }), { XTrain: { ...images, mean: new Float64Array(3) }, yTrain: y, XVal: floats, yVal: y }))
     .toThrow(/data\.XTrain\.mean/);
 });
+
+test('trainAsync trains exactly as train() and gives the event loop a turn within each accuracy check', async () => {
+  const train = cifarShaped(13, 100);
+  const val = cifarShaped(14, 1000);
+  const run = async (async: boolean) => {
+    const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+    const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+      ...quiet, numEpochs: 1, batchSize: 100, rng: 2,
+    });
+    // One iteration, then one check: 1 batch of the training set and 10 of the validation set.
+    let turns = 0;
+    let done = false;
+    const turn = () => {
+      turns++;
+      if (!done) setImmediate(turn);
+    };
+    setImmediate(turn);
+    if (async) await solver.trainAsync();
+    else solver.train();
+    done = true;
+    return { turns, history: [solver.lossHistory, solver.trainAccHistory, solver.valAccHistory, Array.from(model.params.W2.data)] };
+  };
+  const sync = await run(false);
+  const chunked = await run(true);
+  expect(chunked.history).toEqual(sync.history);
+  expect(sync.turns).toBe(0);
+  expect(chunked.turns).toBeGreaterThanOrEqual(1 + 11);
+});
+
+test('the Solver records the training in the model\'s preprocessing, when it has one', () => {
+  const train = cifarShaped(15, 40);
+  const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  model.preprocessing = { meanImage: null, classNames: ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9'], training: { data: 'generated' } };
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, { ...quiet, numEpochs: 2, batchSize: 10, rng: 0 });
+  const before = Date.now();
+  solver.train();
+  const training = model.preprocessing.training!;
+  expect(training).toMatchObject({ data: 'generated', valAcc: solver.bestValAcc, epochs: 2 });
+  expect(training.trainAcc).toBe(solver.trainAccHistory[solver.valAccHistory.indexOf(solver.bestValAcc)]);
+  expect(Date.parse(training.date!)).toBeGreaterThanOrEqual(before - 1000);
+  const plain = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  new Solver(plain, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, { ...quiet, numEpochs: 1, batchSize: 10, rng: 0 }).train();
+  expect(plain.preprocessing).toBeNull();
+});

@@ -1,5 +1,6 @@
 /** The data a command trains or evaluates on, from --data. */
 import fs from 'node:fs';
+import path from 'node:path';
 
 import { getCifar10Data, loadCifar10, type Cifar10Data } from '../data/cifar10';
 import { cacheDir, cachedArchive, cachedCifar10Archive } from '../data/download';
@@ -8,9 +9,11 @@ import type { DType } from '../tensor';
 import { CliError } from './errors';
 import { syntheticData } from './synthetic';
 
-export interface SplitData extends Omit<Cifar10Data, 'meanImage'> {
+export interface SplitData extends Cifar10Data {
   /** What the data is, for logs and reports. */
   source: string;
+  /** The --data value that gives this data again: 'cifar10', 'synthetic', or an absolute path. */
+  data: string;
 }
 
 export interface DataRequest {
@@ -29,7 +32,7 @@ export interface DataRequest {
  * smaller one (a subset, test fixtures) keeps a tenth of its training images,
  * at most 1,000, for validation.
  */
-async function cifar(source: string, label: string, dtype: DType, shared = false): Promise<SplitData> {
+async function cifar(source: string, label: string, data: string, dtype: DType, shared = false): Promise<SplitData> {
   const raw = await loadCifar10(source);
   const n = raw.XTrain.shape[0];
   const numValidation = Math.min(1000, Math.floor(n / 10));
@@ -37,7 +40,7 @@ async function cifar(source: string, label: string, dtype: DType, shared = false
     data: raw, dtype, layout: 'nchw', shared,
     numTraining: Math.min(49000, n - numValidation), numValidation, numTest: Math.min(1000, raw.XTest.shape[0]),
   });
-  return { ...d, source: `CIFAR-10 (${label})` };
+  return { ...d, source: `CIFAR-10 (${label})`, data };
 }
 
 /** Download progress as a line every 16 MiB. */
@@ -54,7 +57,7 @@ function downloadNotes(note: (line: string) => void) {
 /** The archive in the cache, read; one that cannot be read is an error, never a reason to use other data. */
 async function cachedCifar(file: string, dtype: DType, shared?: boolean): Promise<SplitData> {
   try {
-    return await cifar(file, cacheDir(), dtype, shared);
+    return await cifar(file, cacheDir(), 'cifar10', dtype, shared);
   } catch (e) {
     throw new CliError(`the cached CIFAR-10 archive is corrupt: ${(e as Error).message.split('\n')[0]}; delete it to download it again, or pass --data synthetic`);
   }
@@ -69,7 +72,7 @@ export async function loadData(req: DataRequest): Promise<SplitData> {
     if (!stats.isDirectory() && !stats.isFile()) {
       throw new CliError(`data path ${data} is ${kindOf(stats)}, expected a CIFAR-10 directory or .tar.gz file`);
     }
-    return cifar(data, data, dtype, shared);
+    return cifar(data, data, path.resolve(data), dtype, shared);
   }
   const cached = cachedArchive();
   if (cached !== undefined) return cachedCifar(cached, dtype, shared);

@@ -10,9 +10,11 @@ import { CliError } from './errors';
 
 export interface EvalOptions {
   model: string;
-  data: string;
+  /** Default: the data the model file says it was trained on, else 'cifar10'. */
+  data?: string;
   split: 'test' | 'val' | 'train';
-  seed: number;
+  /** Seed of generated data; default: the model file's, else 0. */
+  seed?: number;
 }
 
 export async function evaluate(options: EvalOptions): Promise<number> {
@@ -26,7 +28,11 @@ export async function evaluate(options: EvalOptions): Promise<number> {
     throw new CliError((e as Error).message);
   }
   if (!('inputDim' in model)) throw new CliError(`${options.model} holds a ${model.architecture}, which eval does not take`);
-  const data = await loadData({ data: options.data, dtype: model.dtype, seed: options.seed, note: (l) => console.log(l) });
+  const trained = model.preprocessing?.training ?? {};
+  if (options.data === undefined && trained.data !== undefined) console.log(`data: ${trained.data}, as the model file records`);
+  const data = await loadData({
+    data: options.data ?? trained.data ?? 'cifar10', dtype: model.dtype, seed: options.seed ?? trained.seed ?? 0, note: (l) => console.log(l),
+  });
   const [X, y] = options.split === 'test' ? [data.XTest, data.yTest] : options.split === 'val' ? [data.XVal, data.yVal] : [data.XTrain, data.yTrain];
   const inputDim = X.size / X.shape[0];
   if (inputDim !== model.inputDim) throw new CliError(`the model takes ${model.inputDim} inputs but ${data.source} has ${inputDim}`);

@@ -1,20 +1,24 @@
 #!/usr/bin/env node
 /**
  * The nndl command line: train, sweep (here or on a queue), worker, eval,
- * gradcheck. Every error is one line on stderr and a non-zero exit.
+ * serve, gradcheck. Every error is one line on stderr and a non-zero exit.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 import { Command, Option } from 'commander';
 
+import { packageRoot } from '../native';
 import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
 import { UPDATE_RULES } from './model-config';
 import {
-  nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
+  nonNegativeNumber, nonNegativeNumberList, port, positiveInt, positiveIntList, positiveNumber,
   positiveNumberList, probability, queueName, redisUrl, seed,
 } from './options';
+import { serve } from './serve';
 import { localSweep } from './sweep/local';
 import { train } from './train';
 
@@ -63,9 +67,15 @@ function modelOptions(cmd: Command): Command {
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
 
+/** The version in nndl's package.json. */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function program(): Command {
   const root = new Command('nndl')
-    .description('Train and inspect neural networks on CIFAR-10 with nndl')
+    .description('Train, inspect and serve neural networks on CIFAR-10 with nndl')
+    .version(version(), '-V, --version', 'print the version of nndl')
     .showHelpAfterError(false)
     .configureOutput({ outputError: (message, write) => write(`nndl: ${message.replace(/^error: /, '').trim()}\n`) });
 
@@ -126,11 +136,25 @@ export function program(): Command {
   root.command('eval')
     .description('accuracy and confusion table of a saved model')
     .requiredOption('--model <file>', 'a model.safetensors written by nndl')
-    .option('--data <source>', 'as for train', 'cifar10')
+    .option('--data <source>', 'as for train (default: the data the model file records, else cifar10)')
     .addOption(new Option('--split <split>', 'which split').choices(['test', 'val', 'train']).default('test'))
-    .option('--seed <n>', 'seed of generated data (--data synthetic)', seed, 0)
+    .option('--seed <n>', 'seed of generated data (default: the model file\'s, else 0)', seed)
     .action(async (o) => {
       process.exitCode = await evaluate(o);
+    });
+
+  root.command('serve')
+    .description('serve a saved model over HTTP: POST /predict, GET /model, GET /healthz, and a page at /')
+    .requiredOption('--model <file>', 'a model.safetensors written by nndl')
+    .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
+    .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--max-body <bytes>', 'largest request body accepted', positiveInt, 4 * 2 ** 20)
+    .option('--max-batch <n>', 'most images one predict call takes when requests are batched (1: no batching)', positiveInt, 64)
+    .option('--blas-threads <n>', 'BLAS threads of the predict calls', positiveInt, 1)
+    .action(async (o) => {
+      process.exitCode = await serve({
+        model: o.model, port: o.port, host: o.host, maxBody: o.maxBody, maxBatch: o.maxBatch, blasThreads: o.blasThreads,
+      });
     });
 
   root.command('gradcheck')

@@ -60,6 +60,12 @@ export const positiveIntList = list(positiveInt, 'positive integers');
 export const positiveNumberList = list(positiveNumber, 'positive numbers');
 export const nonNegativeNumberList = list(nonNegativeNumber, 'non-negative numbers');
 
+export function port(v: string): number {
+  const n = number(v);
+  if (!(Number.isInteger(n) && n >= 0 && n <= 65535)) throw new InvalidArgumentError(`Expected a port in [0, 65535] but received ${v}`);
+  return n;
+}
+
 /** --queue: a redis:// or rediss:// URL with a host, and a database number if any. */
 export function redisUrl(v: string): string {
   let u: URL;

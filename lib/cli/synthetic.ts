@@ -3,6 +3,8 @@
  * hand: CIFAR-shaped images (3, 32, 32) at the scale of mean-subtracted
  * pixels, in ten classes, each class a smooth random colour pattern under
  * heavy pixel noise. Learnable, far from trivial, and the same for the same seed.
+ * As images, the values are pixels less 128: the mean image a model trained
+ * on them takes raw images with.
  */
 import { NumpyRandomState } from '../random';
 import { Tensor, type DType } from '../tensor';
@@ -59,7 +61,9 @@ export function syntheticData(seed: number, dtype: DType, sizes = { train: 5000,
   const test = split(rng, pattern, sizes.test, dtype);
   return {
     XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y, XTest: test.X, yTest: test.y,
+    meanImage: new Tensor(new Float64Array(3 * SIZE * SIZE).fill(128), [3, SIZE, SIZE]),
     classNames: Array.from({ length: CLASSES }, (_, i) => `pattern ${i}`),
     source: `synthetic (seed ${seed})`,
+    data: 'synthetic',
   };
 }

@@ -11,6 +11,7 @@ import { CliError } from './errors';
 import { buildModel, checkModelConfig, checkSizes, solverOptions, type TrainConfig } from './model-config';
 import { prepareOut } from './out-dir';
 import { createProgress } from './progress';
+import { runPreprocessing } from './provenance';
 import { writeRunFiles } from './run-files';
 
 export interface TrainOptions extends TrainConfig {
@@ -27,6 +28,7 @@ export async function train(options: TrainOptions): Promise<number> {
   const inputDim = data.XTrain.size / data.XTrain.shape[0];
   checkSizes(options, inputDim, data.classNames.length, data.XTrain.shape[0], data.source);
   const model = buildModel(options, inputDim, data.classNames.length, options.seed);
+  model.preprocessing = await runPreprocessing(data, options.seed);
   const iterationsPerEpoch = Math.max(Math.floor(data.XTrain.shape[0] / options.batchSize), 1);
   note(
     `training ${model.architecture} [${options.hidden.join(', ')}] on ${data.source}: ` +
@@ -75,6 +77,10 @@ export async function train(options: TrainOptions): Promise<number> {
     stopped: solver.stopped,
     error: failure ? failure.message : null,
   };
+  // The accuracies on the whole splits, in place of the Solver's sampled ones.
+  const p = model.preprocessing;
+  const { trainAcc, valAcc, testAcc } = summary;
+  model.preprocessing = { ...p, training: { ...p.training, trainAcc, valAcc, ...(testAcc === null ? {} : { testAcc }) } };
   const written = await writeRunFiles(options.out, {
     model, solver, summary, epochSeconds, data: data.source,
     config: { ...options, out: undefined, data: options.data ?? 'default' },

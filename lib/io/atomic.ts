@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -162,4 +163,38 @@ export function stageFile(file: string, pieces: Iterable<Piece>, options: WriteO
 /** Writes `file` from the pieces atomically (see above). */
 export function writeFileAtomic(file: string, pieces: Iterable<Piece>, options: WriteOptions = {}): void {
   stageFile(file, pieces, options).commit();
+}
+
+/**
+ * Writes `file` from the bytes atomically, as writeFileAtomic does, without
+ * blocking the event loop: the opening, writes, sync and rename run on
+ * libuv's threads. The bytes must not change until the promise settles.
+ */
+export async function writeFileAtomicAsync(file: string, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
+  const fn = options.fn ?? 'writeFileAtomicAsync';
+  const chunk = options.chunkBytes ?? IO_CHUNK;
+  const tmp = temporaryName(file);
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(tmp, 'wx');
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, at, Math.min(chunk, bytes.length - at));
+      // A write that moves nothing would loop forever; a disk that takes no bytes is full.
+      if (bytesWritten <= 0) throw Object.assign(new Error('ENOSPC: the write took no bytes, write'), { code: 'ENOSPC', syscall: 'write' });
+      at += bytesWritten;
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true });
+    throw writeError(fn, file, e);
+  }
+  // As syncDirectory: the new name made durable where the file system can.
+  const dir = await fsp.open(path.dirname(path.resolve(file)), 'r').catch(() => undefined);
+  await dir?.sync().catch(() => undefined);
+  await dir?.close();
 }

@@ -1,7 +1,10 @@
 /**
  * Models saved as safetensors: parameters and buffers as tensors, the
  * architecture and its hyper-parameters in `__metadata__` (`format: nndl`,
- * `architecture`, `config` as JSON), so the file also opens in Python.
+ * `architecture`, `config` as JSON), so the file also opens in Python. A
+ * model with preprocessing also keeps its mean image as the float64 tensor
+ * `preprocessing.meanImage` and the rest as JSON in `preprocessing` (see
+ * preprocessing.ts); files without them are models without preprocessing.
  *
  * A file is untrusted until checked: its config is compared with the tensors
  * its header lists (names, dtypes, shapes) before any tensor is read or any
@@ -12,33 +15,52 @@ import type { StagedFile } from '../io/atomic';
 import {
   decodeSafetensors, encodeSafetensors, readSafetensors, stageSafetensors, type SafetensorsContents, type SafetensorsHeader,
 } from '../io/safetensors';
-import type { DType, Tensor } from '../tensor';
+import { Tensor, type DType } from '../tensor';
 import { describe } from '../validate';
 import type { Checkpointable } from './model';
+import {
+  preprocessingArg, preprocessingFromMetadata, preprocessingMetadata, type ResolvedPreprocessing,
+} from './preprocessing';
 
 /** Buffer names are prefixed so they never collide with parameter names. */
 const BUFFER_PREFIX = 'buffer.';
+/** The tensor of the preprocessing's mean image. */
+const MEAN_IMAGE = 'preprocessing.meanImage';
 
-/** Saves the model's parameters, buffers and config to `file`, atomically. */
+/** The tensors and metadata of a model's file. */
+export function checkpointContents(model: Checkpointable, extraMetadata: Record<string, string> = {}): SafetensorsContents {
+  const tensors: Record<string, Tensor> = { ...model.params };
+  for (const [name, t] of Object.entries(model.buffers())) tensors[BUFFER_PREFIX + name] = t;
+  const config = model.config();
+  const metadata: Record<string, string> = {
+    ...extraMetadata,
+    format: 'nndl',
+    architecture: model.architecture,
+    config: JSON.stringify(config),
+  };
+  if (model.preprocessing !== undefined && model.preprocessing !== null) {
+    const p = preprocessingArg(`${model.architecture}.save`, 'model.preprocessing', model.preprocessing);
+    if (p.meanImage !== null) tensors[MEAN_IMAGE] = new Tensor(p.meanImage, p.inputShape);
+    metadata.preprocessing = preprocessingMetadata(p, config.dtype);
+  }
+  return { tensors, metadata };
+}
+
+/** Saves the model's parameters, buffers, config and preprocessing to `file`, atomically. */
 export function saveModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): void {
   stageModel(model, file, extraMetadata).commit();
 }
 
-/** The tensors and metadata a checkpoint of the model holds. */
-function contents(model: Checkpointable, extraMetadata: Record<string, string>): [Record<string, Tensor>, Record<string, string>] {
-  const tensors: Record<string, Tensor> = { ...model.params };
-  for (const [name, t] of Object.entries(model.buffers())) tensors[BUFFER_PREFIX + name] = t;
-  return [tensors, { ...extraMetadata, format: 'nndl', architecture: model.architecture, config: JSON.stringify(model.config()) }];
-}
-
 /** The same file written and synced under a temporary name, for the caller to commit with others (see io/atomic). */
 export function stageModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): StagedFile {
-  return stageSafetensors(file, ...contents(model, extraMetadata));
+  const { tensors, metadata } = checkpointContents(model, extraMetadata);
+  return stageSafetensors(file, tensors, metadata);
 }
 
 /** The bytes saveModel would write: a model file held in memory (to send it elsewhere). */
 export function encodeModel(model: Checkpointable, extraMetadata: Record<string, string> = {}): Buffer {
-  return encodeSafetensors(...contents(model, extraMetadata));
+  const { tensors, metadata } = checkpointContents(model, extraMetadata);
+  return encodeSafetensors(tensors, metadata);
 }
 
 export interface Checkpoint {
@@ -47,6 +69,8 @@ export interface Checkpoint {
   params: Record<string, Tensor>;
   buffers: Record<string, Tensor>;
   metadata: Record<string, string>;
+  /** How raw images become the model's inputs; null in files saved without it. */
+  preprocessing: ResolvedPreprocessing | null;
 }
 
 /** The dtype and shape a tensor of a checkpoint must have. */
@@ -158,6 +182,11 @@ export function checkCheckpointHeader(source: string, header: SafetensorsHeader,
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new Error(`${source}: the config metadata is not an object`);
   const specs = LAYOUTS[architecture](new ConfigFields(source, config as Record<string, unknown>));
   const have = header.entries;
+  // The preprocessing's JSON says the mean image's shape, when the file has one.
+  if (have.some((e) => e.name === MEAN_IMAGE)) {
+    if (metadata.preprocessing === undefined) throw new Error(`${source}: holds ${MEAN_IMAGE} but no preprocessing metadata`);
+    specs.set(MEAN_IMAGE, { dtype: 'float64', shape: preprocessingFromMetadata(source, metadata.preprocessing, undefined).inputShape });
+  }
   const names = new Set(have.map((e) => e.name));
   const missing = [...specs.keys()].filter((name) => !names.has(name));
   const extra = have.filter((e) => !specs.has(e.name)).map((e) => e.name);
@@ -177,29 +206,31 @@ export function checkCheckpointHeader(source: string, header: SafetensorsHeader,
   return { architecture, config: config as Record<string, unknown> };
 }
 
-/** Splits a checked file's tensors into parameters and buffers. */
-function checkpointOf(checked: { architecture: string; config: Record<string, unknown> }, contents: SafetensorsContents): Checkpoint {
+/** Splits a checked file's tensors into parameters, buffers and the preprocessing. */
+function checkpointOf(source: string, checked: { architecture: string; config: Record<string, unknown> }, contents: SafetensorsContents): Checkpoint {
   const params: Record<string, Tensor> = Object.create(null);
   const buffers: Record<string, Tensor> = Object.create(null);
   for (const [name, t] of Object.entries(contents.tensors)) {
     if (name.startsWith(BUFFER_PREFIX)) buffers[name.slice(BUFFER_PREFIX.length)] = t;
-    else params[name] = t;
+    else if (name !== MEAN_IMAGE) params[name] = t;
   }
-  return { ...checked, params, buffers, metadata: contents.metadata };
+  const json = contents.metadata.preprocessing;
+  const preprocessing = json === undefined ? null : preprocessingFromMetadata(source, json, contents.tensors[MEAN_IMAGE]);
+  return { ...checked, params, buffers, metadata: contents.metadata, preprocessing };
 }
 
 /** Reads a model checkpoint, checking that it is one and, when given, that it holds `expected`. */
 export function readCheckpoint(file: string, expected?: string): Checkpoint {
   let checked: ReturnType<typeof checkCheckpointHeader> | undefined;
   const contents = readSafetensors(file, { check: (header) => { checked = checkCheckpointHeader(file, header, expected); } });
-  return checkpointOf(checked!, contents);
+  return checkpointOf(file, checked!, contents);
 }
 
 /** The same from a checkpoint's bytes; `source` names them in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, source: string, expected?: string): Checkpoint {
   let checked: ReturnType<typeof checkCheckpointHeader> | undefined;
   const contents = decodeSafetensors(bytes, source, { check: (header) => { checked = checkCheckpointHeader(source, header, expected); } });
-  return checkpointOf(checked!, contents);
+  return checkpointOf(source, checked!, contents);
 }
 
 /**

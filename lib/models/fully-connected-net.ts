@@ -18,8 +18,11 @@ import {
   booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
   numberArg, objectArg, positiveIntegerArg, positiveNumberArg, tensorArg, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
+import { saveModelAsync } from './model-io';
+import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
+import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
 
 export interface FullyConnectedNetOptions {
@@ -307,6 +310,24 @@ export class FullyConnectedNet implements Model {
     }
   }
 
+  /** How raw images become this model's inputs, saved with it; null when unknown (see Preprocessing). */
+  preprocessing: Preprocessing | null = null;
+
+  /** Class of each example, from inputs or raw images (see models/predict.ts). */
+  predict(X: PredictInput, options?: PredictOptions): Int32Array {
+    return predictClasses(this, X, options);
+  }
+
+  /** Softmax probabilities (N, C), from inputs or raw images (see models/predict.ts). */
+  predictProba(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictProba(this, X, options);
+  }
+
+  /** Class scores (N, C) of a test-time pass, from inputs or raw images (see models/predict.ts). */
+  scores(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictScores(this, X, options);
+  }
+
   /** Batchnorm running statistics, runningMean1, runningVar1, ... */
   buffers(): Params {
     const out: Params = {};
@@ -327,6 +348,16 @@ export class FullyConnectedNet implements Model {
     saveModel(this, file);
   }
 
+  /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
+  toBuffer(): Buffer {
+    return encodeModel(this);
+  }
+
+  /** Saves as `save` does, the file written and renamed into place off the event loop. */
+  saveAsync(file: string): Promise<void> {
+    return saveModelAsync(this, file);
+  }
+
   /** Loads a FullyConnectedNet saved by `save`; other files and architectures are refused. */
   static load(file: string): FullyConnectedNet {
     return FullyConnectedNet.fromCheckpoint(file, readCheckpoint(file, 'FullyConnectedNet'));
@@ -338,6 +369,7 @@ export class FullyConnectedNet implements Model {
     const model = new FullyConnectedNet(hiddenDims, { ...options, rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
     restoreTensors(file, 'buffers', model.buffers(), checkpoint.buffers);
+    model.preprocessing = checkpoint.preprocessing;
     return model;
   }
 }

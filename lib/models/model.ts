@@ -6,6 +6,7 @@ import { native } from '../native';
 import { output } from '../outputs';
 import type { DType, Tensor } from '../tensor';
 import { formatShape, nonEmptyTensorArg, objectArg, type Labels } from '../validate';
+import type { Preprocessing } from './preprocessing';
 
 export type Params = Record<string, Tensor>;
 
@@ -27,6 +28,8 @@ export interface Checkpointable {
   buffers(): Params;
   /** Architecture and hyper-parameters, enough to build the model again (JSON-compatible). */
   config(): Record<string, unknown>;
+  /** How raw images become the model's inputs, saved with it when set. */
+  preprocessing?: Preprocessing | null;
 }
 
 /** A model the Solver trains: parameters updated in place, loss with optional gradient buffers. */

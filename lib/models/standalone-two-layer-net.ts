@@ -10,15 +10,18 @@
 import { reluBackward, reluForward } from '../layers/activations';
 import { softmaxLoss } from '../layers/losses';
 import { native } from '../native';
-import { addScaled, argmaxRows, columnSums, matmul, sumSquares } from '../ops';
+import { addScaled, columnSums, matmul, sumSquares } from '../ops';
 import { type NumpyRandomState, randomStateArg, type RandomSource } from '../random';
 import { Tensor, empty, zeros, type DType } from '../tensor';
 import {
   booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, ndimArg, nonEmptyTensorArg,
   nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
+import { saveModelAsync } from './model-io';
+import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
+import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
 
 export interface StandaloneTwoLayerNetOptions {
@@ -156,9 +159,22 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     return loss;
   }
 
-  /** Predicted class of each row of X (N, D): the argmax of the scores. */
-  predict(X: Tensor): Int32Array {
-    return argmaxRows(this.loss(X));
+  /** How raw images become this model's inputs, saved with it; null when unknown (see Preprocessing). */
+  preprocessing: Preprocessing | null = null;
+
+  /** Class of each example, from inputs or raw images (see models/predict.ts). */
+  predict(X: PredictInput, options?: PredictOptions): Int32Array {
+    return predictClasses(this, X, options);
+  }
+
+  /** Softmax probabilities (N, C), from inputs or raw images (see models/predict.ts). */
+  predictProba(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictProba(this, X, options);
+  }
+
+  /** Class scores (N, C) of a test-time pass, from inputs or raw images (see models/predict.ts). */
+  scores(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictScores(this, X, options);
   }
 
   /**
@@ -221,6 +237,16 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     saveModel(this, file);
   }
 
+  /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
+  toBuffer(): Buffer {
+    return encodeModel(this);
+  }
+
+  /** Saves as `save` does, the file written and renamed into place off the event loop. */
+  saveAsync(file: string): Promise<void> {
+    return saveModelAsync(this, file);
+  }
+
   /** Loads a StandaloneTwoLayerNet saved by `save`; other files and architectures are refused. */
   static load(file: string): StandaloneTwoLayerNet {
     return StandaloneTwoLayerNet.fromCheckpoint(file, readCheckpoint(file, 'StandaloneTwoLayerNet'));
@@ -231,6 +257,7 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     const c = checkpoint.config as { inputSize: number; hiddenSize: number; outputSize: number; std: number; dtype: DType };
     const model = new StandaloneTwoLayerNet(c.inputSize, c.hiddenSize, c.outputSize, { std: c.std, dtype: c.dtype, rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
+    model.preprocessing = checkpoint.preprocessing;
     return model;
   }
 }

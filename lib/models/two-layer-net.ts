@@ -11,8 +11,11 @@ import { Tensor, zeros, type DType } from '../tensor';
 import {
   dtypeArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
 } from '../validate';
-import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
+import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
+import { saveModelAsync } from './model-io';
+import { predictClasses, predictProba, predictScores, type PredictInput, type PredictOptions, type ScoresOptions } from './predict';
+import type { Preprocessing } from './preprocessing';
 import { Workspace } from './workspace';
 
 const WEIGHTS = ['W1', 'W2'];
@@ -126,6 +129,24 @@ export class TwoLayerNet implements Model {
     return this.workspace.get('dhidden', [pass.n, this.hiddenDims], this.dtype);
   }
 
+  /** How raw images become this model's inputs, saved with it; null when unknown (see Preprocessing). */
+  preprocessing: Preprocessing | null = null;
+
+  /** Class of each example, from inputs or raw images (see models/predict.ts). */
+  predict(X: PredictInput, options?: PredictOptions): Int32Array {
+    return predictClasses(this, X, options);
+  }
+
+  /** Softmax probabilities (N, C), from inputs or raw images (see models/predict.ts). */
+  predictProba(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictProba(this, X, options);
+  }
+
+  /** Class scores (N, C) of a test-time pass, from inputs or raw images (see models/predict.ts). */
+  scores(X: PredictInput, options?: ScoresOptions): Tensor {
+    return predictScores(this, X, options);
+  }
+
   buffers(): Params {
     return {};
   }
@@ -140,6 +161,16 @@ export class TwoLayerNet implements Model {
     saveModel(this, file);
   }
 
+  /** The bytes of the file `save` writes, to store anywhere (loadModel reads them back). */
+  toBuffer(): Buffer {
+    return encodeModel(this);
+  }
+
+  /** Saves as `save` does, the file written and renamed into place off the event loop. */
+  saveAsync(file: string): Promise<void> {
+    return saveModelAsync(this, file);
+  }
+
   /** Loads a TwoLayerNet saved by `save`; other files and architectures are refused. */
   static load(file: string): TwoLayerNet {
     return TwoLayerNet.fromCheckpoint(file, readCheckpoint(file, 'TwoLayerNet'));
@@ -149,6 +180,7 @@ export class TwoLayerNet implements Model {
   static fromCheckpoint(file: string, checkpoint: Checkpoint): TwoLayerNet {
     const model = new TwoLayerNet({ ...(checkpoint.config as unknown as TwoLayerNetOptions), rng: 0 });
     restoreTensors(file, 'parameters', model.params, checkpoint.params);
+    model.preprocessing = checkpoint.preprocessing;
     return model;
   }
 }

@@ -272,6 +272,9 @@ export const API: Record<string, Row> = {
   getCifar10Data: { skip: 'reads files, asynchronously: the hostile-archive tests hold it' },
   getCifar10Pixels: { skip: 'reads files, asynchronously: the hostile-archive tests hold it' },
   downloadCifar10: { skip: 'downloads: the tests against a local server hold it' },
+  loadModelAsync: { skip: 'reads a file or stream, asynchronously: the model-file and hostile-file tests hold it' },
+  trainInWorker: { skip: 'starts a worker thread, asynchronously: the train-worker tests hold it' },
+  serveModel: { skip: 'starts an HTTP server, asynchronously: the serve tests hold it' },
 };
 
 /** Options the API takes anywhere; a random subset fills each options object. `checkpointName` is left out: it writes files. */

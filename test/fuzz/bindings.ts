@@ -188,6 +188,7 @@ export const BINDINGS: Record<keyof NativeBinding, (b: CallBuilder) => unknown> 
   tanhBackward: (b) => { const [n] = b.dims(1, 40); b.in(n).in(n).out(n); },
   softmaxLoss: (b) => { const [n, c] = b.dims(2); b.in(n * c).indices(n, c).out(n * c).num(n, c); },
   svmLoss: (b) => { const [n, c] = b.dims(2); b.in(n * c).indices(n, c).out(n * c).num(n, c); },
+  softmax: (b) => { const [n, c] = b.dims(2); b.in(n * c).out(n * c).num(n, c); },
   randomSeed: (b) => { b.state().num(b.rand.u32()); },
   randomUniform: (b) => { b.state().f64(b.dims(1, 40)[0], written); },
   randomGauss: (b) => { b.state().f64(2, written).f64(b.dims(1, 40)[0], written); },
