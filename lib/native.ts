@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { EngineInfo } from './engine';
 import type { FloatArray } from './tensor';
 
 export interface NativeBinding {
@@ -82,7 +83,8 @@ export interface NativeBinding {
     mean: Float64Array | null, dst: FloatArray,
   ): void;
   blasInfo(): { library: string; config: string | null; corename: string | null; threads: number | null };
-  setBlasThreads(n: number): void;
+  engineInfo(): EngineInfo;
+  setThreads(n: number): void;
   adviseHugePages(array: FloatArray | Uint8Array): boolean;
   cholesky(a: FloatArray, n: number): number;
   choleskySolve(l: FloatArray, b: FloatArray, n: number, m: number): void;

@@ -6,17 +6,25 @@
 #include <cstddef>
 #include <vector>
 
+#include "engine.h"
+
 namespace nndl {
 
 // Per-environment state: the main thread and each worker get their own, so
 // kernels running in several workers at once share nothing.
 struct EnvData {
+  explicit EnvData(Napi::Env env) : engine(env, ChooseEngine(env)) {}
+
+  // The engine of float32 products, with its cached oneDNN primitives.
+  Engine engine;
   // Scratch memory reused across calls by kernels that need temporaries,
   // instead of a fresh allocation (and its page faults) on every call.
   std::vector<double> scratch;
 };
 
 // Scratch space for n values of T, valid until the next call that asks for it.
+inline Engine& EngineOf(Napi::Env env) { return env.GetInstanceData<EnvData>()->engine; }
+
 template <typename T>
 T* Scratch(Napi::Env env, size_t n) {
   auto& buffer = env.GetInstanceData<EnvData>()->scratch;
@@ -37,6 +45,7 @@ void RegisterVector(Napi::Env env, Napi::Object exports);
 void RegisterGather(Napi::Env env, Napi::Object exports);
 void RegisterPixels(Napi::Env env, Napi::Object exports);
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
+void RegisterEngine(Napi::Env env, Napi::Object exports);
 void RegisterLinalg(Napi::Env env, Napi::Object exports);
 void RegisterMemory(Napi::Env env, Napi::Object exports);
 

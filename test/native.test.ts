@@ -152,10 +152,11 @@ describe('the addon checks its arguments again', () => {
       gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
       gatherByteRows: () => [new Uint8Array(6), new Int32Array([1, 0, 1]), f64(3), f32(9), 3],
       blasInfo: () => [],
+      engineInfo: () => [],
       cholesky: () => [Float64Array.from([4, 2, 2, 3]), 2],
       choleskySolve: () => [Float64Array.from([2, 0, 1, 1.5]), f64(4), 2, 2],
       symmetricEigen: () => [Float64Array.from([2, 1, 1, 2]), f64(2), 2],
-      setBlasThreads: () => [2],
+      setThreads: () => [2],
       pixelMean: () => [new Uint8Array(12), 1, 2, 2, 2, true, f64(4)],
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
     };
@@ -188,7 +189,7 @@ describe('the addon checks its arguments again', () => {
         }
       }
     }
-    addon.setBlasThreads(threads);
+    addon.setThreads(threads);
   });
 });
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 
 import { Piscina } from 'piscina';
 
-import { setBlasThreads } from '../blas';
+import { setThreads } from '../engine';
 import { sweepPlot } from '../report/plots';
 import { sharedZeros, type Tensor } from '../tensor';
 import { loadData, type SplitData } from './data';
@@ -62,7 +62,7 @@ export async function sweep(options: SweepOptions): Promise<number> {
   };
   const workers = Math.min(options.workers, trials.length);
   // Workers share the cores; each trial's BLAS calls get its part of them.
-  setBlasThreads(Math.max(1, Math.floor(os.cpus().length / workers)));
+  setThreads(Math.max(1, Math.floor(os.cpus().length / workers)));
   note(`sweep of ${trials.length} trials on ${data.source}, ${workers} at a time`);
   const pool = new Piscina({
     filename: path.join(__dirname, 'sweep-worker.js'),

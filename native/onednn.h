@@ -1,0 +1,46 @@
+// float32 products on oneDNN (Intel's deep-learning kernels, Debian's
+// libdnnl-dev), built when CMake or node-gyp finds it (NNDL_ONEDNN). oneDNN
+// picks its kernels by the processor's instruction set at run time, so it runs
+// AVX-512 (or AMX) code where OpenBLAS 0.3.21 may be pinned to AVX2.
+#pragma once
+
+#ifdef NNDL_ONEDNN
+
+#include <memory>
+#include <string>
+
+namespace nndl {
+
+// One environment's oneDNN engine, stream and primitives. Methods throw
+// std::runtime_error when oneDNN fails; Engine turns that into a JS error.
+class OneDnn {
+ public:
+  OneDnn();
+  ~OneDnn();
+  OneDnn(const OneDnn&) = delete;
+  OneDnn& operator=(const OneDnn&) = delete;
+
+  // c (m, n) = alpha op(a) op(b) + beta c, row-major and contiguous (dnnl_sgemm).
+  void Gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, const float* b, float beta, float* c);
+
+  // out (n, m) = x (n, d) w (d, m) + b: one matmul primitive with the bias
+  // fused, kept per shape.
+  void Affine(const float* x, const float* w, const float* b, float* out, int n, int d, int m);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Threads oneDNN uses from now on, in every thread that calls it.
+void OneDnnSetThreads(int n);
+// Threads a product uses (products under 2^18 multiply-adds run on one).
+int OneDnnThreads();
+// "2.6.3"
+std::string OneDnnVersion();
+// The instruction set oneDNN's kernels use on this processor ("avx512_core_amx", ...).
+const char* OneDnnIsa();
+
+}  // namespace nndl
+
+#endif  // NNDL_ONEDNN
