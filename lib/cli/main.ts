@@ -84,7 +84,8 @@ export async function main(argv: string[]): Promise<void> {
     await program().parseAsync(argv);
   } catch (e) {
     const message = e instanceof CliError ? e.message : (e as Error).message ?? String(e);
-    process.stderr.write(`nndl: ${message.split('\n')[0]}\n`);
+    // The library's own messages (a missing addon, say) already start with 'nndl: '.
+    process.stderr.write(`nndl: ${message.split('\n')[0].replace(/^nndl: /, '')}\n`);
     process.exitCode = e instanceof CliError ? e.exitCode : 1;
   }
 }

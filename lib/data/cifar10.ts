@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 
 import { native } from '../native';
 import { Tensor, empty, sharedZeros, type DType, type FloatArray } from '../tensor';
@@ -398,6 +398,8 @@ async function readDirectory<S extends Split>(dir: string, format: Format, make:
 async function readArchive<S extends Split>(file: string, make: AssemblerFactory<S>): Promise<Assembler<S>> {
   let assembler: Assembler<S> | undefined;
   let failure: Error | undefined;
+  // tar is loaded when an archive is read, not when the library is imported.
+  const { Parser } = await import('tar');
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
