@@ -27,13 +27,13 @@ export interface Runner {
 /**
  * glibc's allocator settings for the Python peers. The reference's numpy code
  * allocates about 20 MB of temporaries per W2 step (dx, dW, reg * W,
- * lr * dW, the minibatch). Whether glibc hands them back to the kernel after
- * each step (mmap for blocks over its threshold, heap trimming) depends on
- * its dynamic threshold, which the process's allocation history sets: in the
- * peer's processes every W2 step page-faulted 2,200 to 3,400 pages in again,
- * 3 to 6 ms of kernel time beside 9 to 10 ms of computation per step (one
- * thread), while the same code in a process with another history pays none.
- * Fixed thresholds keep freed blocks in the process: 0 faults per step.
+ * lr * dW, the minibatch). Whether glibc gives them back to the kernel after
+ * each step depends on its dynamic mmap and trim thresholds, which the
+ * largest block freed so far sets: loading the real archive frees 30 MB reads
+ * and raises them, generating the pixels does not. On generated data every W2
+ * step page-faulted 2,200 to 2,700 pages in again (3 ms of kernel time beside
+ * 8 ms of computation, one thread); on the real data, none. Fixed thresholds
+ * keep freed blocks in the process whatever came before: no fault per step.
  */
 const PYTHON_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 30) };
 
@@ -92,7 +92,8 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
     runners.push({
       name: 'numpy', openblas: true,
       note: `the reference's code ported to numpy (benchmarks/peers/reference.py), ${python}; glibc's malloc thresholds fixed ` +
-        '(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_), without which every W2 step page-faulted its 20 MB of temporaries in again',
+        '(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_): on generated data glibc\'s dynamic thresholds stayed low and every W2 step ' +
+        'page-faulted its 20 MB of temporaries in again (3 ms of 11), which loading the real archive happens to prevent',
       command: (w) => ({ file: python, args: [path.join(PEERS, 'numpy_peer.py'), w], cwd: PEERS, env: PYTHON_MALLOC }),
     });
   } else {
