@@ -46,7 +46,7 @@ std::atomic<int> g_threads{0};
 constexpr int64_t kSerialBelow = 1 << 18;
 
 int Wanted() {
-  // Read before nndl sets any count, so it is OpenMP's own default.
+  // First read when the first engine is made, before nndl sets any count: OpenMP's own default.
   static const int fallback = omp_get_max_threads();
   const int n = g_threads.load(std::memory_order_relaxed);
   return n > 0 ? n : fallback;
@@ -54,7 +54,8 @@ int Wanted() {
 
 // Sets this thread's OpenMP count for a product of `work` multiply-adds; returns it.
 int UseThreads(int64_t work) {
-  const int n = work < kSerialBelow ? 1 : Wanted();
+  const int wanted = Wanted();
+  const int n = work < kSerialBelow ? 1 : wanted;
   if (omp_get_max_threads() != n) omp_set_num_threads(n);
   return n;
 }
@@ -103,7 +104,7 @@ struct OneDnn::State {
   }
 };
 
-OneDnn::OneDnn() : state_(new State) {}
+OneDnn::OneDnn() : state_(new State) { Wanted(); }
 
 OneDnn::~OneDnn() = default;
 

@@ -151,6 +151,14 @@ describe('setThreads', () => {
     expect(blasInfo().threads).toBe(2);
   });
 
+  test('products small enough to run on one thread leave the count engineInfo reports alone', () => {
+    const addon = JSON.stringify(addonPath());
+    const report = `const a = require(${addon}); console.log(a.engineInfo().threads)`;
+    const smallFirst = `const a = require(${addon}); const f = () => new Float32Array(4);
+      a.gemm(false, false, 2, 2, 2, 1, f(), f(), 0, f()); console.log(a.engineInfo().threads)`;
+    expect(withEngine(info.engine, smallFirst)).toEqual(withEngine(info.engine, report));
+  });
+
   test('refuses what is not a thread count, naming setThreads', () => {
     expect(() => setThreads(0)).toThrow(/^setThreads: Expected a positive integer for n but received number 0$/);
     expect(() => setThreads(1.5)).toThrow(RangeError);
