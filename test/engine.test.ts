@@ -5,11 +5,12 @@
  * governs both engines in every thread.
  */
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { blasInfo, setBlasThreads } from '../lib/blas';
 import { engineInfo, setThreads, type EngineName } from '../lib/engine';
-import { addonPath, native } from '../lib/native';
+import { OPENMP_SPIN, addonPath, native } from '../lib/native';
 
 const info = engineInfo();
 
@@ -45,6 +46,27 @@ describe('choosing the engine', () => {
     if (!info.available.includes('onednn')) {
       expect(withEngine('onednn', load).stdout).toMatch(/^nndl: NNDL_ENGINE=onednn, but this build of nndl has no oneDNN: install libdnnl-dev/);
     }
+  });
+});
+
+describe('OpenMP\'s wait between parallel regions', () => {
+  // libgomp prints what it read from the environment when OMP_DISPLAY_ENV is set.
+  const spin = (chosen: Record<string, string>) => {
+    const env: Record<string, string | undefined> = { ...process.env, ...chosen, OMP_DISPLAY_ENV: 'VERBOSE' };
+    for (const k of ['OMP_WAIT_POLICY', 'GOMP_SPINCOUNT']) if (!(k in chosen)) delete env[k];
+    const native = JSON.stringify(path.resolve(__dirname, '..', 'dist', 'lib', 'native.js'));
+    const r = spawnSync(process.execPath, ['-e', `require(${native}).native()`], { env, encoding: 'utf8' });
+    return /GOMP_SPINCOUNT = '(\d+)'/.exec(r.stderr)?.[1];
+  };
+
+  test('is short unless the user chose one, set before OpenMP reads it', () => {
+    if (!info.available.includes('onednn')) {
+      console.log('skipped: this build has no oneDNN, so no OpenMP team');
+      return;
+    }
+    expect(spin({})).toBe(OPENMP_SPIN);
+    expect(spin({ GOMP_SPINCOUNT: '12345' })).toBe('12345');
+    expect(spin({ OMP_WAIT_POLICY: 'ACTIVE' })).not.toBe(OPENMP_SPIN);
   });
 });
 
