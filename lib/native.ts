@@ -93,6 +93,53 @@ export interface NativeBinding {
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
   ): void;
+  convForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluPoolForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray, argmax: Int32Array,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  convReluPoolBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray, argmax: Int32Array,
+    dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  maxPoolForward(
+    x: FloatArray, out: FloatArray, argmax: Int32Array,
+    n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  maxPoolBackward(
+    dout: FloatArray, argmax: Int32Array, dx: FloatArray,
+    n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  spatialBatchnormForwardTrain(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, mean: FloatArray, invStd: FloatArray, n: number, c: number, hw: number, eps: number, momentum: number,
+  ): void;
+  spatialBatchnormForwardTest(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, n: number, c: number, hw: number, eps: number,
+  ): void;
+  spatialBatchnormBackward(
+    dout: FloatArray, x: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
+    dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, n: number, c: number, hw: number,
+  ): void;
 }
 
 /** The package root: the nearest directory above this file holding package.json. */

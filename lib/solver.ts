@@ -10,6 +10,7 @@
  * offers sgdStep, the update is fused into the backward pass and no
  * gradient is stored at all.
  */
+import { NonFiniteLossError } from './errors';
 import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
 import { native } from './native';
@@ -259,11 +260,13 @@ export class Solver {
       [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
     }
     if (!Number.isFinite(loss)) {
-      throw new Error(
+      throw new NonFiniteLossError(
         `Solver: the loss is ${loss} at iteration ${iteration} (epoch ${this.epoch + 1}); training stopped` +
           (Object.keys(this.bestParams).length > 0
             ? `, the parameters of the best validation accuracy so far (${this.bestValAcc}) are restored`
             : ', before any update with it'),
+        loss,
+        iteration,
       );
     }
     this.lossHistory.push(loss);

@@ -28,6 +28,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterEngine(env, exports);
   nndl::RegisterLinalg(env, exports);
   nndl::RegisterMemory(env, exports);
+  nndl::RegisterConv(env, exports);
+  nndl::RegisterPool(env, exports);
+  nndl::RegisterSpatialBatchnorm(env, exports);
   return exports;
 }
 

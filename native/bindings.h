@@ -22,9 +22,10 @@ struct EnvData {
   std::vector<double> scratch;
 };
 
-// Scratch space for n values of T, valid until the next call that asks for it.
+// The engine kernels of this environment run their products on.
 inline Engine& EngineOf(Napi::Env env) { return env.GetInstanceData<EnvData>()->engine; }
 
+// Scratch space for n values of T, valid until the next call that asks for it.
 template <typename T>
 T* Scratch(Napi::Env env, size_t n) {
   auto& buffer = env.GetInstanceData<EnvData>()->scratch;
@@ -48,6 +49,9 @@ void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
 void RegisterEngine(Napi::Env env, Napi::Object exports);
 void RegisterLinalg(Napi::Env env, Napi::Object exports);
 void RegisterMemory(Napi::Env env, Napi::Object exports);
+void RegisterConv(Napi::Env env, Napi::Object exports);
+void RegisterPool(Napi::Env env, Napi::Object exports);
+void RegisterSpatialBatchnorm(Napi::Env env, Napi::Object exports);
 
 // Throws when OPENBLAS_CORETYPE forces kernels this processor cannot execute.
 void CheckBlasKernels(Napi::Env env);
