@@ -83,6 +83,27 @@ class Engine {
     axpy<T>(n, alpha, x, y);
   }
 
+#ifdef NNDL_ONEDNN
+  // float32 convolutions on oneDNN's primitives (see OneDnn): on this engine only.
+  bool ConvolvesOnOneDnn() const { return kind_ == EngineKind::OneDNN; }
+
+  const float* ConvForward(const float* x, const float* w, const ConvDims& d) {
+    const float* y = nullptr;
+    Guard([&] { y = onednn_->ConvForward(x, w, d); });
+    return y;
+  }
+
+  float* ConvGradient(const ConvDims& d) {
+    float* g = nullptr;
+    Guard([&] { g = onednn_->ConvGradient(d); });
+    return g;
+  }
+
+  void ConvBackward(const float* x, const float* w, float* dx, float* dw, const ConvDims& d) {
+    Guard([&] { onednn_->ConvBackward(x, w, dx, dw, d); });
+  }
+#endif
+
  private:
   // Runs f, turning a oneDNN failure into a JS error.
   template <typename F>

@@ -66,6 +66,57 @@ void Check(dnnl_status_t status, const char* what) {
 
 // Matmul primitives kept per environment: one per layer shape in use.
 constexpr size_t kCachedShapes = 32;
+// Convolutions kept per environment: each holds blocked copies of its
+// operands, as large as the layer's activations.
+constexpr size_t kCachedConvolutions = 8;
+
+using tag = dnnl::memory::format_tag;
+using dims = dnnl::memory::dims;
+constexpr auto kF32 = dnnl::memory::data_type::f32;
+
+// One operand of a primitive: as the caller holds it (plain layout, its
+// pointer set per call, or a buffer of our own) and as the primitive takes it.
+// When the primitive wants another layout, `inner` is a buffer of its own and
+// a reorder runs between the two on every call: into it for an input, out of
+// it for an output.
+struct Operand {
+  dnnl::memory plain, inner;
+  dnnl::reorder reorder;
+
+  Operand() = default;
+  // owned: the plain side is a buffer of ours rather than the caller's array.
+  Operand(const dnnl::memory::desc& plain_md, const dnnl::memory::desc& wanted, const dnnl::engine& eng, bool input,
+          bool owned = false)
+      : Operand(owned ? dnnl::memory(plain_md, eng) : dnnl::memory(plain_md, eng, DNNL_MEMORY_NONE), wanted, eng, input) {}
+
+  // The plain side shared with another operand.
+  Operand(const dnnl::memory& plain_side, const dnnl::memory::desc& wanted, const dnnl::engine& eng, bool input)
+      : plain(plain_side) {
+    if (wanted == plain.get_desc()) {
+      inner = plain;
+    } else {
+      inner = dnnl::memory(wanted, eng);
+      reorder = input ? dnnl::reorder(plain, inner) : dnnl::reorder(inner, plain);
+    }
+  }
+
+  bool Reordered() const { return inner.get() != plain.get(); }
+
+  // An input: the caller's array, then in the primitive's layout.
+  void In(dnnl::stream& s, const float* data) {
+    plain.set_data_handle(const_cast<float*>(data));
+    In(s);
+  }
+  void In(dnnl::stream& s) {
+    if (Reordered()) reorder.execute(s, plain, inner);
+  }
+  // An output: where it goes, before the primitive runs...
+  void Bind(float* data) { plain.set_data_handle(data); }
+  // ...and, after it, back into the caller's layout.
+  void Out(dnnl::stream& s) {
+    if (Reordered()) reorder.execute(s, inner, plain);
+  }
+};
 
 }  // namespace
 
@@ -77,10 +128,85 @@ struct OneDnn::State {
     dnnl::memory x, w, b, out;
   };
 
+  // A convolution's primitives, in oneDNN's choice of layouts (blocked by 16
+  // channels on AVX-512), with the reorders to and from the caller's NCHW.
+  struct Conv {
+    ConvDims d;
+    int threads;
+    dnnl::convolution_forward::primitive_desc fwd_pd;
+    dnnl::convolution_forward fwd;
+    Operand fx, fw, fy;
+    // Made on the first backward pass: inference never needs them.
+    bool backward = false;
+    dnnl::convolution_backward_data bwd_data;
+    dnnl::convolution_backward_weights bwd_weights;
+    Operand dg, dw_in, dx, wx, wg, dw;
+  };
+
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   // Most recently used last.
   std::vector<Matmul> matmuls;
+  std::vector<Conv> convs;
+
+  static bool Same(const ConvDims& a, const ConvDims& b) {
+    return a.n == b.n && a.c == b.c && a.h == b.h && a.w == b.w && a.f == b.f && a.hh == b.hh && a.ww == b.ww &&
+           a.stride == b.stride && a.pad == b.pad;
+  }
+
+  Conv& FindConv(const ConvDims& d, int threads) {
+    for (size_t i = convs.size(); i-- > 0;) {
+      if (Same(convs[i].d, d) && convs[i].threads == threads) {
+        std::rotate(convs.begin() + i, convs.begin() + i + 1, convs.end());
+        return convs.back();
+      }
+    }
+    if (convs.size() == kCachedConvolutions) convs.erase(convs.begin());
+    const dnnl::memory::desc any_x(dims{d.n, d.c, d.h, d.w}, kF32, tag::any), any_w(dims{d.f, d.c, d.hh, d.ww}, kF32, tag::any),
+        any_y(dims{d.n, d.f, d.ho, d.wo}, kF32, tag::any);
+    Conv c;
+    c.d = d;
+    c.threads = threads;
+    c.fwd_pd = dnnl::convolution_forward::primitive_desc(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, any_x,
+                                        any_w, any_y, dims{d.stride, d.stride}, dims{d.pad, d.pad}, dims{d.pad, d.pad}),
+        engine);
+    c.fwd = dnnl::convolution_forward(c.fwd_pd);
+    c.fx = Operand(XDesc(d), c.fwd_pd.src_desc(), engine, true);
+    c.fw = Operand(WDesc(d), c.fwd_pd.weights_desc(), engine, true);
+    c.fy = Operand(YDesc(d), c.fwd_pd.dst_desc(), engine, false, true);
+    convs.push_back(std::move(c));
+    return convs.back();
+  }
+
+  void MakeBackward(Conv& c) {
+    if (c.backward) return;
+    const ConvDims& d = c.d;
+    const dnnl::memory::desc any_x(dims{d.n, d.c, d.h, d.w}, kF32, tag::any), any_w(dims{d.f, d.c, d.hh, d.ww}, kF32, tag::any),
+        any_y(dims{d.n, d.f, d.ho, d.wo}, kF32, tag::any);
+    const dims strides{d.stride, d.stride}, pad{d.pad, d.pad};
+    const dnnl::convolution_backward_data::primitive_desc data_pd(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any_x, any_w, any_y, strides, pad, pad),
+        engine, c.fwd_pd);
+    const dnnl::convolution_backward_weights::primitive_desc weights_pd(
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, any_x, any_w, any_y, strides, pad,
+                                                 pad),
+        engine, c.fwd_pd);
+    c.bwd_data = dnnl::convolution_backward_data(data_pd);
+    c.bwd_weights = dnnl::convolution_backward_weights(weights_pd);
+    // The gradient of y lives in a buffer of ours (the caller fills it), shared by both passes.
+    c.wg = Operand(YDesc(d), weights_pd.diff_dst_desc(), engine, true, true);
+    c.dg = Operand(c.wg.plain, data_pd.diff_dst_desc(), engine, true);
+    c.dw_in = Operand(WDesc(d), data_pd.weights_desc(), engine, true);
+    c.dx = Operand(XDesc(d), data_pd.diff_src_desc(), engine, false);
+    c.wx = Operand(XDesc(d), weights_pd.src_desc(), engine, true);
+    c.dw = Operand(WDesc(d), weights_pd.diff_weights_desc(), engine, false);
+    c.backward = true;
+  }
+
+  static dnnl::memory::desc XDesc(const ConvDims& d) { return {dims{d.n, d.c, d.h, d.w}, kF32, tag::nchw}; }
+  static dnnl::memory::desc WDesc(const ConvDims& d) { return {dims{d.f, d.c, d.hh, d.ww}, kF32, tag::oihw}; }
+  static dnnl::memory::desc YDesc(const ConvDims& d) { return {dims{d.n, d.f, d.ho, d.wo}, kF32, tag::nchw}; }
 
   Matmul& Find(int n, int d, int m, int threads) {
     for (size_t i = matmuls.size(); i-- > 0;) {
@@ -132,6 +258,68 @@ void OneDnn::Affine(const float* x, const float* w, const float* b, float* out, 
   } catch (const dnnl::error& e) {
     throw std::runtime_error(std::string("matmul ") + std::to_string(n) + "x" + std::to_string(d) + "x" +
                              std::to_string(m) + ": " + e.what());
+  }
+}
+
+namespace {
+
+int64_t ConvWork(const ConvDims& d) { return d.n * d.f * d.ho * d.wo * d.c * d.hh * d.ww; }
+
+std::string Describe(const ConvDims& d) {
+  return "convolution " + std::to_string(d.n) + "x" + std::to_string(d.c) + "x" + std::to_string(d.h) + "x" +
+         std::to_string(d.w) + " by " + std::to_string(d.f) + "x" + std::to_string(d.hh) + "x" + std::to_string(d.ww);
+}
+
+}  // namespace
+
+const float* OneDnn::ConvForward(const float* x, const float* w, const ConvDims& d) {
+  const int threads = UseThreads(ConvWork(d));
+  try {
+    State::Conv& c = state_->FindConv(d, threads);
+    dnnl::stream& s = state_->stream;
+    c.fx.In(s, x);
+    c.fw.In(s, w);
+    c.fwd.execute(s, {{DNNL_ARG_SRC, c.fx.inner}, {DNNL_ARG_WEIGHTS, c.fw.inner}, {DNNL_ARG_DST, c.fy.inner}});
+    c.fy.Out(s);
+    s.wait();
+    return static_cast<const float*>(c.fy.plain.get_data_handle());
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error(Describe(d) + ": " + e.what());
+  }
+}
+
+float* OneDnn::ConvGradient(const ConvDims& d) {
+  const int threads = UseThreads(ConvWork(d));
+  try {
+    State::Conv& c = state_->FindConv(d, threads);
+    state_->MakeBackward(c);
+    return static_cast<float*>(c.wg.plain.get_data_handle());
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error(Describe(d) + ": " + e.what());
+  }
+}
+
+void OneDnn::ConvBackward(const float* x, const float* w, float* dx, float* dw, const ConvDims& d) {
+  const int threads = UseThreads(ConvWork(d));
+  try {
+    State::Conv& c = state_->FindConv(d, threads);
+    state_->MakeBackward(c);
+    dnnl::stream& s = state_->stream;
+    c.wx.In(s, x);
+    c.wg.In(s);
+    c.dw.Bind(dw);
+    c.bwd_weights.execute(s, {{DNNL_ARG_SRC, c.wx.inner}, {DNNL_ARG_DIFF_DST, c.wg.inner}, {DNNL_ARG_DIFF_WEIGHTS, c.dw.inner}});
+    c.dw.Out(s);
+    if (dx != nullptr) {
+      c.dg.In(s);
+      c.dw_in.In(s, w);
+      c.dx.Bind(dx);
+      c.bwd_data.execute(s, {{DNNL_ARG_DIFF_DST, c.dg.inner}, {DNNL_ARG_WEIGHTS, c.dw_in.inner}, {DNNL_ARG_DIFF_SRC, c.dx.inner}});
+      c.dx.Out(s);
+    }
+    s.wait();
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error(Describe(d) + ": " + e.what());
   }
 }
 

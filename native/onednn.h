@@ -6,10 +6,16 @@
 
 #ifdef NNDL_ONEDNN
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 namespace nndl {
+
+// A convolution's shape: x (n, c, h, w), w (f, c, hh, ww), y (n, f, ho, wo).
+struct ConvDims {
+  int64_t n, c, h, w, f, hh, ww, stride, pad, ho, wo;
+};
 
 // One environment's oneDNN engine, stream and primitives. Methods throw
 // std::runtime_error when oneDNN fails; Engine turns that into a JS error.
@@ -26,6 +32,20 @@ class OneDnn {
   // out (n, m) = x (n, d) w (d, m) + b: one matmul primitive with the bias
   // fused, kept per shape.
   void Affine(const float* x, const float* w, const float* b, float* out, int n, int d, int m);
+
+  // The convolution through oneDNN's primitives, which take their operands in
+  // blocked layouts: each call reorders x and w in, and the result out, to
+  // and from the caller's plain NCHW and OIHW arrays. Primitives, reorders
+  // and blocked buffers are kept per shape.
+  //
+  // y = conv(x, w) without bias, NCHW, into a buffer kept with the shape:
+  // valid until the next convolution call.
+  const float* ConvForward(const float* x, const float* w, const ConvDims& d);
+  // The buffer (n, f, ho, wo) the caller fills with the gradient of y, then
+  // passes to ConvBackward by filling it: valid until the next convolution call.
+  float* ConvGradient(const ConvDims& d);
+  // From that gradient: dw (f, c, hh, ww), and dx (n, c, h, w) unless null.
+  void ConvBackward(const float* x, const float* w, float* dx, float* dw, const ConvDims& d);
 
  private:
   struct State;

@@ -147,6 +147,28 @@ describe('the affine map past oneDNN\'s cache of shapes', () => {
   });
 });
 
+describe('convolutions past oneDNN\'s cache of shapes', () => {
+  test('after more shapes than are kept, a shape used before gives the same values, forward and backward', () => {
+    const addon = native();
+    const fill = (len: number, k: number) => Float32Array.from({ length: len }, (_, i) => Math.cos(i * 0.13 + k));
+    // (n, c, 6, 6) by four 3x3 filters, stride 1, pad 1; backward with dx.
+    const run = (n: number, c: number) => {
+      const x = fill(n * c * 36, n + c);
+      const w = fill(4 * c * 9, c);
+      const out = new Float32Array(n * 4 * 36);
+      addon.convForward(x, w, fill(4, 1), out, n, c, 6, 6, 4, 3, 3, 1, 1);
+      const dx = new Float32Array(x.length);
+      const dw = new Float32Array(w.length);
+      const db = new Float32Array(4);
+      addon.convBackward(fill(out.length, 2), x, w, dx, dw, db, n, c, 6, 6, 4, 3, 3, 1, 1);
+      return [out, dx, dw, db].map((a) => Array.from(a));
+    };
+    const first = run(2, 16);
+    for (let n = 3; n < 3 + 10; n++) run(n, 16);
+    expect(run(2, 16)).toEqual(first);
+  });
+});
+
 describe('setThreads', () => {
   const saved = info.threads ?? 1;
   afterEach(() => setThreads(saved));
