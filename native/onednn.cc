@@ -22,6 +22,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -66,41 +68,70 @@ void Check(dnnl_status_t status, const char* what) {
 
 // Matmul primitives kept per environment: one per layer shape in use.
 constexpr size_t kCachedShapes = 32;
-// Convolutions kept per environment: each holds blocked copies of its
-// operands, as large as the layer's activations.
-constexpr size_t kCachedConvolutions = 8;
+// Convolutions kept per environment: their primitives and reorders only;
+// the buffers they work in come from one arena per environment.
+constexpr size_t kCachedConvolutions = 32;
 
 using tag = dnnl::memory::format_tag;
 using dims = dnnl::memory::dims;
 constexpr auto kF32 = dnnl::memory::data_type::f32;
 
-// One operand of a primitive: as the caller holds it (plain layout, its
-// pointer set per call, or a buffer of our own) and as the primitive takes it.
-// When the primitive wants another layout, `inner` is a buffer of its own and
-// a reorder runs between the two on every call: into it for an input, out of
-// it for an output.
+// Memory a pass works in, reused from one call to the next: one block carved
+// into 64-byte-aligned pieces. Reserve says how much the pass will take (and
+// frees what an earlier pass took); pieces stay valid until the next Reserve.
+class Arena {
+ public:
+  static size_t Rounded(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+  void Reserve(size_t bytes) {
+    if (bytes > capacity_) {
+      block_.reset(static_cast<char*>(std::aligned_alloc(64, Rounded(bytes))));
+      if (!block_) throw std::bad_alloc();
+      capacity_ = Rounded(bytes);
+    }
+    used_ = 0;
+  }
+
+  void* Take(size_t bytes) {
+    if (used_ + Rounded(bytes) > capacity_) throw std::logic_error("arena: a pass took more than it reserved");
+    void* piece = block_.get() + used_;
+    used_ += Rounded(bytes);
+    return piece;
+  }
+
+ private:
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  std::unique_ptr<char, Free> block_;
+  size_t capacity_ = 0, used_ = 0;
+};
+
+// One operand of a primitive: as the caller holds it (plain layout; its data
+// pointer set per call) and as the primitive takes it. When the primitive
+// wants another layout, `inner` is a piece of the arena and a reorder runs
+// between the two on every call: into it for an input, out of it for an output.
 struct Operand {
   dnnl::memory plain, inner;
   dnnl::reorder reorder;
 
   Operand() = default;
-  // owned: the plain side is a buffer of ours rather than the caller's array.
-  Operand(const dnnl::memory::desc& plain_md, const dnnl::memory::desc& wanted, const dnnl::engine& eng, bool input,
-          bool owned = false)
-      : Operand(owned ? dnnl::memory(plain_md, eng) : dnnl::memory(plain_md, eng, DNNL_MEMORY_NONE), wanted, eng, input) {}
-
-  // The plain side shared with another operand.
-  Operand(const dnnl::memory& plain_side, const dnnl::memory::desc& wanted, const dnnl::engine& eng, bool input)
-      : plain(plain_side) {
-    if (wanted == plain.get_desc()) {
+  Operand(const dnnl::memory::desc& plain_md, const dnnl::memory::desc& wanted, const dnnl::engine& eng, bool input)
+      : plain(plain_md, eng, DNNL_MEMORY_NONE) {
+    if (wanted == plain_md) {
       inner = plain;
     } else {
-      inner = dnnl::memory(wanted, eng);
+      inner = dnnl::memory(wanted, eng, DNNL_MEMORY_NONE);
       reorder = input ? dnnl::reorder(plain, inner) : dnnl::reorder(inner, plain);
     }
   }
 
   bool Reordered() const { return inner.get() != plain.get(); }
+  // Arena bytes it takes: its blocked copy, when there is one.
+  size_t Bytes() const { return Reordered() ? Arena::Rounded(inner.get_desc().get_size()) : 0; }
+  void Place(Arena& arena) {
+    if (Reordered()) inner.set_data_handle(arena.Take(inner.get_desc().get_size()));
+  }
 
   // An input: the caller's array, then in the primitive's layout.
   void In(dnnl::stream& s, const float* data) {
@@ -138,9 +169,10 @@ struct OneDnn::State {
     Operand fx, fw, fy;
     // Made on the first backward pass: inference never needs them.
     bool backward = false;
-    dnnl::convolution_backward_data bwd_data;
     dnnl::convolution_backward_weights bwd_weights;
-    Operand dg, dw_in, dx, wx, wg, dw;
+    dnnl::convolution_backward_data bwd_data;
+    // The gradient of y, plain in the arena, goes to both passes.
+    Operand wx, wg, dw, dg, dw_in, dx;
   };
 
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
@@ -148,6 +180,9 @@ struct OneDnn::State {
   // Most recently used last.
   std::vector<Matmul> matmuls;
   std::vector<Conv> convs;
+  Arena arena;
+  // The gradient buffer ConvGradient handed out, for the ConvBackward that follows.
+  float* gradient = nullptr;
 
   static bool Same(const ConvDims& a, const ConvDims& b) {
     return a.n == b.n && a.c == b.c && a.h == b.h && a.w == b.w && a.f == b.f && a.hh == b.hh && a.ww == b.ww &&
@@ -174,7 +209,7 @@ struct OneDnn::State {
     c.fwd = dnnl::convolution_forward(c.fwd_pd);
     c.fx = Operand(XDesc(d), c.fwd_pd.src_desc(), engine, true);
     c.fw = Operand(WDesc(d), c.fwd_pd.weights_desc(), engine, true);
-    c.fy = Operand(YDesc(d), c.fwd_pd.dst_desc(), engine, false, true);
+    c.fy = Operand(YDesc(d), c.fwd_pd.dst_desc(), engine, false);
     convs.push_back(std::move(c));
     return convs.back();
   }
@@ -185,22 +220,21 @@ struct OneDnn::State {
     const dnnl::memory::desc any_x(dims{d.n, d.c, d.h, d.w}, kF32, tag::any), any_w(dims{d.f, d.c, d.hh, d.ww}, kF32, tag::any),
         any_y(dims{d.n, d.f, d.ho, d.wo}, kF32, tag::any);
     const dims strides{d.stride, d.stride}, pad{d.pad, d.pad};
-    const dnnl::convolution_backward_data::primitive_desc data_pd(
-        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any_x, any_w, any_y, strides, pad, pad),
-        engine, c.fwd_pd);
     const dnnl::convolution_backward_weights::primitive_desc weights_pd(
         dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, any_x, any_w, any_y, strides, pad,
                                                  pad),
         engine, c.fwd_pd);
-    c.bwd_data = dnnl::convolution_backward_data(data_pd);
+    const dnnl::convolution_backward_data::primitive_desc data_pd(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, any_x, any_w, any_y, strides, pad, pad),
+        engine, c.fwd_pd);
     c.bwd_weights = dnnl::convolution_backward_weights(weights_pd);
-    // The gradient of y lives in a buffer of ours (the caller fills it), shared by both passes.
-    c.wg = Operand(YDesc(d), weights_pd.diff_dst_desc(), engine, true, true);
-    c.dg = Operand(c.wg.plain, data_pd.diff_dst_desc(), engine, true);
+    c.bwd_data = dnnl::convolution_backward_data(data_pd);
+    c.wx = Operand(XDesc(d), weights_pd.src_desc(), engine, true);
+    c.wg = Operand(YDesc(d), weights_pd.diff_dst_desc(), engine, true);
+    c.dw = Operand(WDesc(d), weights_pd.diff_weights_desc(), engine, false);
+    c.dg = Operand(YDesc(d), data_pd.diff_dst_desc(), engine, true);
     c.dw_in = Operand(WDesc(d), data_pd.weights_desc(), engine, true);
     c.dx = Operand(XDesc(d), data_pd.diff_src_desc(), engine, false);
-    c.wx = Operand(XDesc(d), weights_pd.src_desc(), engine, true);
-    c.dw = Operand(WDesc(d), weights_pd.diff_weights_desc(), engine, false);
     c.backward = true;
   }
 
@@ -276,13 +310,21 @@ const float* OneDnn::ConvForward(const float* x, const float* w, const ConvDims&
   const int threads = UseThreads(ConvWork(d));
   try {
     State::Conv& c = state_->FindConv(d, threads);
+    Arena& arena = state_->arena;
+    const size_t y_bytes = c.fy.plain.get_desc().get_size();
+    arena.Reserve(Arena::Rounded(y_bytes) + c.fx.Bytes() + c.fw.Bytes() + c.fy.Bytes());
+    auto* y = static_cast<float*>(arena.Take(y_bytes));
+    c.fy.Bind(y);
+    c.fx.Place(arena);
+    c.fw.Place(arena);
+    c.fy.Place(arena);
     dnnl::stream& s = state_->stream;
     c.fx.In(s, x);
     c.fw.In(s, w);
     c.fwd.execute(s, {{DNNL_ARG_SRC, c.fx.inner}, {DNNL_ARG_WEIGHTS, c.fw.inner}, {DNNL_ARG_DST, c.fy.inner}});
     c.fy.Out(s);
     s.wait();
-    return static_cast<const float*>(c.fy.plain.get_data_handle());
+    return y;
   } catch (const dnnl::error& e) {
     throw std::runtime_error(Describe(d) + ": " + e.what());
   }
@@ -293,7 +335,12 @@ float* OneDnn::ConvGradient(const ConvDims& d) {
   try {
     State::Conv& c = state_->FindConv(d, threads);
     state_->MakeBackward(c);
-    return static_cast<float*>(c.wg.plain.get_data_handle());
+    // Everything the backward pass will take, so that nothing moves the gradient before it.
+    const size_t g_bytes = c.wg.plain.get_desc().get_size();
+    state_->arena.Reserve(Arena::Rounded(g_bytes) + c.wx.Bytes() + c.wg.Bytes() + c.dw.Bytes() + c.dg.Bytes() +
+                          c.dw_in.Bytes() + c.dx.Bytes());
+    state_->gradient = static_cast<float*>(state_->arena.Take(g_bytes));
+    return state_->gradient;
   } catch (const dnnl::error& e) {
     throw std::runtime_error(Describe(d) + ": " + e.what());
   }
@@ -301,17 +348,26 @@ float* OneDnn::ConvGradient(const ConvDims& d) {
 
 void OneDnn::ConvBackward(const float* x, const float* w, float* dx, float* dw, const ConvDims& d) {
   const int threads = UseThreads(ConvWork(d));
+  if (state_->gradient == nullptr) throw std::logic_error("ConvBackward without ConvGradient");
+  float* g = state_->gradient;
+  state_->gradient = nullptr;
   try {
     State::Conv& c = state_->FindConv(d, threads);
-    state_->MakeBackward(c);
+    Arena& arena = state_->arena;
     dnnl::stream& s = state_->stream;
+    c.wx.Place(arena);
+    c.wg.Place(arena);
+    c.dw.Place(arena);
     c.wx.In(s, x);
-    c.wg.In(s);
+    c.wg.In(s, g);
     c.dw.Bind(dw);
     c.bwd_weights.execute(s, {{DNNL_ARG_SRC, c.wx.inner}, {DNNL_ARG_DIFF_DST, c.wg.inner}, {DNNL_ARG_DIFF_WEIGHTS, c.dw.inner}});
     c.dw.Out(s);
     if (dx != nullptr) {
-      c.dg.In(s);
+      c.dg.Place(arena);
+      c.dw_in.Place(arena);
+      c.dx.Place(arena);
+      c.dg.In(s, g);
       c.dw_in.In(s, w);
       c.dx.Bind(dx);
       c.bwd_data.execute(s, {{DNNL_ARG_DIFF_DST, c.dg.inner}, {DNNL_ARG_WEIGHTS, c.dw_in.inner}, {DNNL_ARG_DIFF_SRC, c.dx.inner}});

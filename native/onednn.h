@@ -35,14 +35,14 @@ class OneDnn {
 
   // The convolution through oneDNN's primitives, which take their operands in
   // blocked layouts: each call reorders x and w in, and the result out, to
-  // and from the caller's plain NCHW and OIHW arrays. Primitives, reorders
-  // and blocked buffers are kept per shape.
+  // and from the caller's plain NCHW and OIHW arrays. Primitives and reorders
+  // are kept per shape; the buffers they work in are one arena, reused.
   //
-  // y = conv(x, w) without bias, NCHW, into a buffer kept with the shape:
-  // valid until the next convolution call.
+  // y = conv(x, w) without bias, NCHW, in the arena: valid until the next
+  // convolution call.
   const float* ConvForward(const float* x, const float* w, const ConvDims& d);
-  // The buffer (n, f, ho, wo) the caller fills with the gradient of y, then
-  // passes to ConvBackward by filling it: valid until the next convolution call.
+  // A buffer (n, f, ho, wo) in the arena for the caller to fill with the
+  // gradient of y; the next call must be the ConvBackward that reads it.
   float* ConvGradient(const ConvDims& d);
   // From that gradient: dw (f, c, hh, ww), and dx (n, c, h, w) unless null.
   void ConvBackward(const float* x, const float* w, float* dx, float* dw, const ConvDims& d);
