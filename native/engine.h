@@ -2,13 +2,14 @@
 // OpenBLAS; float32 ones on oneDNN when the addon was built with it, unless
 // NNDL_ENGINE=openblas asks for OpenBLAS. Kernels take the environment's
 // Engine and call its Gemm, Affine and Axpy without caring which library
-// serves them.
+// serves them; the convolution kernels ask it whether to hand the whole
+// layer to oneDNN's primitives.
 #pragma once
 
 #include <napi.h>
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <type_traits>
