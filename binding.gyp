@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "onednn_include%": "<!(node -p \"process.env.NNDL_ONEDNN === '0' ? '' : ['/usr/include', '/usr/local/include', '/opt/homebrew/include'].find((d) => require('fs').existsSync(d + '/oneapi/dnnl/dnnl.hpp')) || ''\")"
+  },
   "targets": [
     {
       "target_name": "nndl",
@@ -15,7 +18,15 @@
       "xcode_settings": {
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "GCC_OPTIMIZATION_LEVEL": "3"
-      }
+      },
+      "conditions": [
+        ["onednn_include!=''", {
+          "defines": ["NNDL_ONEDNN"],
+          "include_dirs": ["<(onednn_include)"],
+          "libraries": ["-L<(onednn_include)/../lib", "-ldnnl", "-fopenmp"],
+          "cflags_cc": ["-fopenmp"]
+        }]
+      ]
     }
   ]
 }

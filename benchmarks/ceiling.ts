@@ -31,13 +31,48 @@ export function stepGemms(dims: readonly number[], batch: number, dtype: DType):
   };
 }
 
-/** The forward gemms of a test-time pass over rows examples. */
-export function forwardGemms(dims: readonly number[], rows: number, dtype: DType): () => void {
-  const bufs = dims.slice(1).map((out, i) => ({ inp: dims[i], out, x: empty([rows * dims[i]], dtype).data, W: empty([dims[i] * out], dtype).data, y: empty([rows * out], dtype).data }));
-  for (const b of bufs) for (const a of [b.x, b.W]) a.fill(0.01);
+/**
+ * The gemms of one StandaloneTwoLayerNet step (the two-layer notebook's
+ * network, W1 (H, D) and W2 (C, H)) on batch rows, as its train() makes
+ * them: forward X W1^T and a1 W2^T, then dW2 = dz2^T a1, da1 = dz2 W2 and
+ * dW1 = dz1^T X. Returns a function running them.
+ */
+export function standaloneStepGemms(dims: readonly [number, number, number], batch: number, dtype: DType): () => void {
+  const [D, H, C] = dims;
+  const alloc = (n: number) => {
+    const a = empty([n], dtype).data;
+    a.fill(0.01);
+    return a;
+  };
+  const x = alloc(batch * D);
+  const W1 = alloc(H * D);
+  const dW1 = alloc(H * D);
+  const a1 = alloc(batch * H);
+  const W2 = alloc(C * H);
+  const dW2 = alloc(C * H);
+  const scores = alloc(batch * C);
   const addon = native();
   return () => {
-    for (const b of bufs) addon.gemm(false, false, rows, b.out, b.inp, 1, b.x, b.W, 0, b.y);
+    addon.gemm(false, true, batch, H, D, 1, x, W1, 1, a1);
+    addon.gemm(false, true, batch, C, H, 1, a1, W2, 1, scores);
+    addon.gemm(true, false, C, H, batch, 1, scores, a1, 0, dW2);
+    addon.gemm(false, false, batch, H, C, 1, scores, W2, 0, a1);
+    addon.gemm(true, false, H, D, batch, 1, a1, x, 0, dW1);
+  };
+}
+
+/** The forward gemms of StandaloneTwoLayerNet's predict over rows examples. */
+export function standaloneForwardGemms(dims: readonly [number, number, number], rows: number, dtype: DType): () => void {
+  const [D, H, C] = dims;
+  const x = empty([rows * D], dtype).data.fill(0.01);
+  const W1 = empty([H * D], dtype).data.fill(0.01);
+  const a1 = empty([rows * H], dtype).data;
+  const W2 = empty([C * H], dtype).data.fill(0.01);
+  const scores = empty([rows * C], dtype).data;
+  const addon = native();
+  return () => {
+    addon.gemm(false, true, rows, H, D, 1, x, W1, 0, a1);
+    addon.gemm(false, true, rows, C, H, 1, a1, W2, 0, scores);
   };
 }
 

@@ -6,6 +6,9 @@
  * The gemms are the ones native/conv.h makes, on chunks of images of the
  * same size (at least 2048 output pixels a chunk, a column matrix of at most
  * 2^21 values): per chunk out = w col, dw += dout col^T, dcol = w^T dout.
+ * On the oneDNN engine float32 layers run oneDNN's convolution primitives
+ * instead, so their rows compare those with the gemms an im2col lowering
+ * would make.
  *
  *   npm run bench:conv
  */

@@ -84,9 +84,9 @@ export function machine(): Record<string, unknown> {
   };
 }
 
-/** Writes benchmarks/results/<name>-<date>-<host>.json and returns its path. */
+/** Writes benchmarks/results/<name>-<date>-<host>.json (or into NNDL_BENCH_RESULTS) and returns its path. */
 export function writeResults(name: string, data: unknown): string {
-  const dir = path.resolve(__dirname, '..', '..', 'benchmarks', 'results');
+  const dir = process.env.NNDL_BENCH_RESULTS || path.resolve(__dirname, '..', '..', 'benchmarks', 'results');
   fs.mkdirSync(dir, { recursive: true });
   const date = new Date().toISOString().slice(0, 10);
   const file = path.join(dir, `${name}-${date}-${os.hostname()}.json`);

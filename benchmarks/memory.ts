@@ -7,7 +7,7 @@
  *   node dist/benchmarks/memory.js float32|bytes path/to/cifar-10-binary.tar.gz
  */
 import { FullyConnectedNet, Solver, getCifar10Data, getCifar10Pixels, type SolverData } from '../lib/index';
-import { SPEC, emit } from './workloads';
+import { SPEC } from './workloads';
 
 async function main(): Promise<void> {
   const [mode, source] = process.argv.slice(2);
@@ -16,11 +16,11 @@ async function main(): Promise<void> {
   let data: SolverData;
   let dataBytes: number;
   if (mode === 'float32') {
-    const d = await getCifar10Data({ source, dtype: 'float32' });
+    const d = await getCifar10Data({ source, dtype: 'float32', numTraining: SPEC.data.train, numValidation: SPEC.data.val });
     data = d;
     dataBytes = [d.XTrain, d.XVal, d.XTest].reduce((s, t) => s + t.data.byteLength, 0);
   } else {
-    const d = await getCifar10Pixels({ source });
+    const d = await getCifar10Pixels({ source, numTraining: SPEC.data.train, numValidation: SPEC.data.val });
     data = d;
     // The split views keep every loaded image alive: count all of them.
     dataBytes = d.XTrain.data.buffer.byteLength + d.XTest.data.buffer.byteLength;
@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     onEpoch: (e) => { seconds += e.seconds; },
   });
   solver.train();
-  emit({ peer: 'nndl', mode, seconds, valAcc: solver.bestValAcc, dataMiB: dataBytes / 2 ** 20, modelMiB: modelBytes / 2 ** 20 });
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ mode, seconds, maxRssMiB, valAcc: solver.bestValAcc, dataMiB: dataBytes / 2 ** 20, modelMiB: modelBytes / 2 ** 20 }));
 }
 
 main().catch((err) => {

@@ -1,7 +1,8 @@
 /**
  * nndl on a workload of workloads.json, in its own process like every peer,
  * with the gemm ceiling of the same run timed in the same process; prints
- * one JSON line (see workloads.ts).
+ * one JSON line (see workloads.ts). float32 runs on the engine NNDL_ENGINE
+ * picks (oneDNN when built in), float64 on OpenBLAS.
  *
  *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4 [--bytes]
  *
@@ -10,32 +11,36 @@
  */
 import {
   FullyConnectedNet, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
-  reluBackward, reluForward, softmaxLoss, svmLoss, type Model,
+  engineInfo, reluBackward, reluForward, softmaxLoss, svmLoss, type Model,
 } from '../lib/index';
 import { native } from '../lib/native';
 import { NumpyRandomState } from '../lib/random';
-import { forwardGemms, secondsOf, stepGemms } from './ceiling';
+import { secondsOf, standaloneForwardGemms, standaloneStepGemms, stepGemms } from './ceiling';
 import { measureAll } from './harness';
-import { INPUT_DIM, SPEC, cifarBytes, emit, workloadData, type RunnerResult, type SolverWorkload, type StandaloneWorkload } from './workloads';
+import {
+  INPUT_DIM, SPEC, emit, workloadBytes, workloadData, type KernelResult, type RunnerResult, type SolverWorkload,
+  type StandaloneWorkload, type TrainingResult,
+} from './workloads';
 
 /** Epochs of W2/W3 per process, each paired with its ceiling. */
 const EPOCHS = 3;
 
-function standalone(w: StandaloneWorkload): RunnerResult {
-  const { train, val } = workloadData(w.dtype);
-  const rows = (t: typeof train.X) => t.reshape(t.shape[0], INPUT_DIM);
+async function standalone(w: StandaloneWorkload): Promise<TrainingResult> {
+  const { train, val } = await workloadData(w.dtype, 'rows');
   const net = new StandaloneTwoLayerNet(INPUT_DIM, w.hidden[0], SPEC.data.classes, { std: w.std, dtype: w.dtype, rng: 0 });
   const t0 = process.hrtime.bigint();
-  net.train(rows(train.X), train.y, rows(val.X), val.y, {
+  net.train(train.X, train.y, val.X, val.y, {
     learningRate: w.learningRate, learningRateDecay: w.lrDecay, reg: w.reg, numIters: w.iterations, batchSize: w.batch, rng: 1,
   });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  // The same gemms: every step, and the per-epoch checks (a forward pass over the batch and the validation set).
-  const dims = [INPUT_DIM, ...w.hidden, SPEC.data.classes];
+  // The same gemm calls: every step's, and the per-epoch checks' (predict on the minibatch and on the validation set).
+  const dims = [INPUT_DIM, w.hidden[0], SPEC.data.classes] as const;
   const checks = Math.ceil(w.iterations / Math.max(SPEC.data.train / w.batch, 1));
-  const check = forwardGemms(dims, w.batch + SPEC.data.val, w.dtype);
-  const gemmSeconds = secondsOf(stepGemms(dims, w.batch, w.dtype), w.iterations) + secondsOf(check, checks);
-  return { peer: 'nndl', seconds, iterations: w.iterations, gemmSeconds };
+  const checkBatch = standaloneForwardGemms(dims, w.batch, w.dtype);
+  const checkVal = standaloneForwardGemms(dims, SPEC.data.val, w.dtype);
+  const gemmSeconds =
+    secondsOf(standaloneStepGemms(dims, w.batch, w.dtype), w.iterations) + secondsOf(checkBatch, checks) + secondsOf(checkVal, checks);
+  return { peer: 'nndl', seconds, iterations: w.iterations, gemmSeconds, dtype: w.dtype };
 }
 
 /**
@@ -46,10 +51,8 @@ function standalone(w: StandaloneWorkload): RunnerResult {
  * From bytes, the pixels stay uint8 and each minibatch is converted as it is
  * gathered.
  */
-function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
-  const { train, val } = bytes
-    ? { train: cifarBytes(SPEC.data.train), val: cifarBytes(SPEC.data.val) }
-    : workloadData(w.dtype);
+async function solver(w: SolverWorkload, bytes: boolean): Promise<TrainingResult> {
+  const { train, val } = bytes ? await workloadBytes() : await workloadData(w.dtype);
   const model: Model =
     w.model === 'two-layer'
       ? new TwoLayerNet({ hiddenDims: w.hidden[0], weightScale: w.weightScale, dtype: w.dtype, rng: 0 })
@@ -88,11 +91,11 @@ function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
     peer: bytes ? 'nndl-u8' : 'nndl', seconds: median(epochs), iterations, iterationsPerEpoch: iterations,
-    gemmSeconds: median(ceilings), epochs, ceilings, ratios: epochs.map((e, i) => e / ceilings[i]),
+    gemmSeconds: median(ceilings), epochs, ceilings, ratios: epochs.map((e, i) => e / ceilings[i]), dtype: w.dtype,
   };
 }
 
-function kernels(): RunnerResult {
+function kernels(): KernelResult {
   const k = SPEC.kernels;
   const rng = new NumpyRandomState(0);
   const addon = native();
@@ -129,18 +132,21 @@ function kernels(): RunnerResult {
   return { peer: 'nndl', kernels: measureAll(fns) };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const name = process.argv[2];
   let result: RunnerResult;
   if (name === 'W4') {
     result = kernels();
   } else if (name === 'W1' || name === 'W2' || name === 'W3') {
     const w = SPEC.workloads[name];
-    result = w.kind === 'standalone' ? standalone(w) : solver(w, process.argv[3] === '--bytes');
+    result = w.kind === 'standalone' ? await standalone(w) : await solver(w, process.argv[3] === '--bytes');
   } else {
     throw new Error(`nndl-runner: expected W1, W2, W3 or W4 but received ${name}`);
   }
-  emit({ ...result, blas: [blasInfo()] });
+  emit({ ...result, blas: [blasInfo()], engine: engineInfo() });
 }
 
-main();
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

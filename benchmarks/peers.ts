@@ -1,14 +1,17 @@
 /**
  * The runners the side-by-side benchmark spawns, one process per run: nndl
- * and each peer, found on this machine or skipped with the reason.
+ * (on its default engine, and on OpenBLAS alone when oneDNN is built in) and
+ * each peer, found on this machine or skipped with the reason.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { Outcome, RunnerResult } from './workloads';
+import { engineInfo } from '../lib/engine';
+import { SPEC, parseResult, type Outcome } from './workloads';
 
-export type WorkloadName = 'W1' | 'W2' | 'W3' | 'W4';
+/** A training workload of workloads.json, or W4, the kernels. */
+export type WorkloadName = string;
 
 export interface Runner {
   name: string;
@@ -20,6 +23,19 @@ export interface Runner {
   only?: WorkloadName[];
   command(workload: WorkloadName): { file: string; args: string[]; env?: Record<string, string>; cwd?: string };
 }
+
+/**
+ * glibc's allocator settings for the Python peers. The reference's numpy code
+ * allocates about 20 MB of temporaries per W2 step (dx, dW, reg * W,
+ * lr * dW, the minibatch). Whether glibc gives them back to the kernel after
+ * each step depends on its dynamic mmap and trim thresholds, which the
+ * largest block freed so far sets: loading the real archive frees 30 MB reads
+ * and raises them, generating the pixels does not. On generated data every W2
+ * step page-faulted 2,200 to 2,700 pages in again (3 ms of kernel time beside
+ * 8 ms of computation, one thread); on the real data, none. Fixed thresholds
+ * keep freed blocks in the process whatever came before: no fault per step.
+ */
+const PYTHON_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 30) };
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PEERS = path.join(ROOT, 'benchmarks', 'peers');
@@ -48,24 +64,37 @@ function pythonWith(module: string, candidates: string[]): { python?: string; re
 /** nndl and every peer present here; the others with the reason they are skipped. */
 export function findRunners(): { runners: Runner[]; skipped: Record<string, string> } {
   const skipped: Record<string, string> = {};
+  const runner = path.join(ROOT, 'dist', 'benchmarks', 'nndl-runner.js');
+  const engine = engineInfo();
+  const named = engine.engine === 'onednn' ? `oneDNN ${engine.version} (${engine.isa})` : `OpenBLAS ${engine.version} (${engine.isa})`;
   const runners: Runner[] = [
     {
-      name: 'nndl', note: 'this library, OpenBLAS threads as configured', openblas: true,
-      command: (w) => ({ file: process.execPath, args: [path.join(ROOT, 'dist', 'benchmarks', 'nndl-runner.js'), w] }),
+      name: 'nndl', note: `this library: float32 on ${named}, float64 on OpenBLAS, ${engine.threads} threads`, openblas: true,
+      command: (w) => ({ file: process.execPath, args: [runner, w] }),
     },
     {
       name: 'nndl-u8', note: 'nndl training from the uint8 pixels, converted per minibatch as the Solver gathers it (ByteImages)',
       openblas: true, only: ['W2', 'W3'],
-      command: (w) => ({ file: process.execPath, args: [path.join(ROOT, 'dist', 'benchmarks', 'nndl-runner.js'), w, '--bytes'] }),
+      command: (w) => ({ file: process.execPath, args: [runner, w, '--bytes'] }),
     },
   ];
+  if (engine.engine === 'onednn') {
+    runners.splice(1, 0, {
+      name: 'nndl-openblas', note: 'nndl with NNDL_ENGINE=openblas: float32 on OpenBLAS too (the float32 workloads and kernels)',
+      openblas: true, only: Object.entries(SPEC.workloads).filter(([, w]) => w.dtype === 'float32').map(([name]) => name).concat('W4'),
+      command: (w) => ({ file: process.execPath, args: [runner, w], env: { NNDL_ENGINE: 'openblas' } }),
+    });
+  }
   const pythons = [...new Set([process.env.NNDL_BENCH_PYTHON ?? 'python3', 'python3', '/usr/bin/python3'])];
   const numpy = pythonWith('numpy', pythons);
   if (numpy.python) {
     const python = numpy.python;
     runners.push({
-      name: 'numpy', note: `the reference's code ported to numpy (benchmarks/peers/reference.py), ${python}`, openblas: true,
-      command: (w) => ({ file: python, args: [path.join(PEERS, 'numpy_peer.py'), w], cwd: PEERS }),
+      name: 'numpy', openblas: true,
+      note: `the reference's code ported to numpy (benchmarks/peers/reference.py), ${python}; glibc's malloc thresholds fixed ` +
+        '(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_): on generated data glibc\'s dynamic thresholds stayed low and every W2 step ' +
+        'page-faulted its 20 MB of temporaries in again (3 ms of 11), which loading the real archive happens to prevent',
+      command: (w) => ({ file: python, args: [path.join(PEERS, 'numpy_peer.py'), w], cwd: PEERS, env: PYTHON_MALLOC }),
     });
   } else {
     skipped.numpy = `no python3 with numpy (${numpy.reason})`;
@@ -74,10 +103,11 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
   if (torch.python) {
     const python = torch.python;
     runners.push({
-      name: 'pytorch', note: `PyTorch CPU, 2 threads, OMP_WAIT_POLICY=PASSIVE (its best setting on 2 cores), ${python}`, openblas: true,
+      name: 'pytorch', openblas: true,
+      note: `PyTorch CPU, 2 threads, OMP_WAIT_POLICY=PASSIVE (its best setting on 2 cores), the same malloc thresholds as numpy, ${python}`,
       command: (w) => ({
         file: python, args: [path.join(PEERS, 'torch_peer.py'), w, '--threads', '2'], cwd: PEERS,
-        env: { OMP_WAIT_POLICY: 'PASSIVE' },
+        env: { OMP_WAIT_POLICY: 'PASSIVE', ...PYTHON_MALLOC },
       }),
     });
   } else {
@@ -119,9 +149,5 @@ export function runOnce(runner: Runner, workload: WorkloadName, env: Record<stri
     const why = r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
     return { error: `${why}: ${lastLine(r.stderr ?? '') || lastLine(r.stdout ?? '')}` };
   }
-  try {
-    return JSON.parse(lastLine(r.stdout)) as RunnerResult;
-  } catch {
-    return { error: `printed no result: ${lastLine(r.stdout)}` };
-  }
+  return parseResult(lastLine(r.stdout));
 }

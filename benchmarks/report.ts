@@ -1,7 +1,8 @@
 /**
  * The side-by-side results as files: the JSON of a run, its markdown tables
- * with the targets, an SVG chart of the scaling sweep, and the README's
- * performance section (between its bench markers). Run directly, it
+ * with the targets of workloads.json, an SVG chart of the scaling sweep, the
+ * README's performance section (between its bench markers), and the
+ * customSmallerIsBetter entries CI benchmark trackers read. Run directly, it
  * rewrites the markdown, chart and README section from the newest results.
  *
  *   node dist/benchmarks/report.js [benchmarks/results/<date>-<host>.json]
@@ -9,9 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { BlasInfo } from '../lib/blas';
+import type { EngineInfo } from '../lib/engine';
 import { renderSvg } from '../lib/report/plots';
 import type { ScalingPoint } from './scaling';
-import { SPEC, failed, type Outcome } from './workloads';
+import { SPEC, type KernelTiming, type TargetSpec } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'benchmarks', 'results');
@@ -36,66 +39,78 @@ export interface RunCell {
   dtype?: string;
   version?: string;
   blas?: unknown;
+  engine?: EngineInfo;
   error?: string;
 }
 
-type Timing = { median: number; min: number; max: number };
+type KernelTable = Record<string, KernelTiming>;
 
 export interface EnvironmentResult {
   label: string;
   env: Record<string, string>;
   skipped?: string;
   workloads: Record<string, Record<string, RunCell>>;
-  kernels: Record<string, Record<string, Timing> | { error: string }>;
+  kernels: Record<string, KernelTable | { error: string }>;
+}
+
+/** memory.ts's line: W3's peak RSS on the real CIFAR-10 next to its data and model. */
+export interface MemoryResult {
+  mode: string;
+  seconds: number;
+  maxRssMiB: number;
+  dataMiB: number;
+  modelMiB: number;
+}
+
+/** scaling.ts's line. */
+export interface ScalingResult {
+  scaling: ScalingPoint[];
+  epochs: { n: number; epochSeconds: number }[];
 }
 
 export interface Results {
   date: string;
   command: string;
   machine: Record<string, unknown>;
-  blas: unknown;
+  blas: BlasInfo;
+  /** The engine of nndl's float32 products (absent in results from before it existed). */
+  engine?: EngineInfo;
+  /** The CIFAR-10 archive the workloads trained on, or 'generated'. */
+  data?: string;
+  /** A smoke run: every workload shrunk to check the benchmark end to end; its figures mean nothing. */
+  smoke?: boolean;
+  /** Training and validation examples, and W1's iterations, as run (a smoke run's are smaller). */
+  sizes?: { train: number; val: number; iterations: number };
   rounds: number;
   runners: Record<string, string>;
   skipped: Record<string, string>;
   environments: EnvironmentResult[];
-  scaling: Outcome;
-  memory: { skipped: string } | { source: string; baselineMiB: number | null; modes: Record<string, Outcome> };
+  scaling: ScalingResult | { error: string };
+  memory: { skipped: string } | { source: string; baselineMiB: number | null; modes: Record<string, MemoryResult | { error: string }> };
   /** The JSON of bench:kernels, bench:train and bench:data, run as part of the whole. */
   quick?: Record<string, unknown>;
 }
 
 export interface Target {
   name: string;
+  /** The environment (table) it was computed in. */
+  environment: string;
   value: number;
   limit: string;
   met: boolean;
+  /** The known reason, when missed. */
+  cause?: string;
+  /** Whether smaller values are better (false for shares of throughput). */
+  smaller: boolean;
 }
 
-/** Why a target is missed on the development VM, from profiling (README, Benchmarks); said only when it is. */
-const WHY_MISSED: Record<string, string> = {
-  'W2: nndl epoch / best peer\'s (pytorch)':
-    'PyTorch runs the same OpenBLAS 0.3.21 dgemm, and on this VM its W2 epoch comes within 0 to 30% of nndl\'s gemm calls ' +
-    'alone (it was 1.5x of them where the target was set), while nndl\'s epoch is about 0.97x of those gemms: 0.8x of PyTorch ' +
-    'would need gemms faster than the BLAS both call',
-  'W3: nndl epoch / best peer\'s (pytorch)':
-    'PyTorch\'s step is bound by the same OpenBLAS gemms, so the margin is only what its Python and autograd add per step; ' +
-    'the runners take turns within a round, and this VM\'s speed drifts by up to 2x within minutes',
-  'W3: nndl epoch / its gemm calls':
-    'each step gathers 200 random rows of 12 KB from 600 MB (about 0.2 ms with the copy thread, against 2.5 to 3.5 ms of ' +
-    'gemms) and runs about 0.1 ms of JavaScript and small kernels, whose code is out of the cache after every large gemm; ' +
-    'on 2 cores the gather cannot overlap the gemms, which keep both busy',
-  'W4: affine 3072x50 float32, share of its gemms\' throughput':
-    'the layer adds the bias rows and the column sums to its gemms (a few percent of 1 ms), and interleaved samples on this VM ' +
-    'spread by a third around their median',
-};
-
-const PEER_ORDER = ['numpy', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'];
+const PEERS = ['numpy', 'pytorch', 'tfjs-wasm', 'tfjs-cpu'];
 
 function f(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
-function span(t: Timing | undefined, digits: number): string {
+function span(t: { median: number; min: number; max: number } | undefined, digits: number): string {
   return t ? `${f(t.median, digits)} [${f(t.min, digits)}, ${f(t.max, digits)}]` : '–';
 }
 
@@ -105,7 +120,7 @@ function table(header: string[], rows: string[][]): string {
 
 function bestPeer(cells: Record<string, RunCell>): { name: string; seconds: number } | undefined {
   let best: { name: string; seconds: number } | undefined;
-  for (const name of PEER_ORDER) {
+  for (const name of PEERS) {
     const s = cells[name]?.seconds?.median;
     if (s !== undefined && (best === undefined || s < best.seconds)) best = { name, seconds: s };
   }
@@ -113,104 +128,128 @@ function bestPeer(cells: Record<string, RunCell>): { name: string; seconds: numb
 }
 
 /** nndl's time over its gemms': the median of epoch-by-epoch ratios when the runs paired them. */
-function gemmRatio(cell: RunCell): number {
-  return cell.gemmRatio?.median ?? (cell.seconds as Figure).median / (cell.gemmSeconds as Figure).median;
+function gemmRatio(cell: RunCell): number | undefined {
+  if (cell.gemmRatio) return cell.gemmRatio.median;
+  return cell.seconds && cell.gemmSeconds ? cell.seconds.median / cell.gemmSeconds.median : undefined;
 }
 
-function isKernelTable(k: Record<string, Timing> | { error: string } | undefined): k is Record<string, Timing> {
+function isKernelTable(k: KernelTable | { error: string } | undefined): k is KernelTable {
   return k !== undefined && !('error' in k && typeof k.error === 'string');
 }
 
-/** The issue's targets, computed from the first environment (as set). */
-export function targets(r: Results): Target[] {
-  const env = r.environments[0];
-  const out: Target[] = [];
-  for (const w of ['W2', 'W3']) {
-    const cells = env.workloads[w] ?? {};
-    const nndl = cells.nndl;
-    const best = bestPeer(cells);
-    if (nndl?.seconds && best) {
-      const ratio = nndl.seconds.median / best.seconds;
-      out.push({ name: `${w}: nndl epoch / best peer's (${best.name})`, value: ratio, limit: '<= 0.8', met: ratio <= 0.8 });
+/** One target of workloads.json in one environment: its values (several for kernel shapes), or none when it has no data. */
+function evaluate(spec: TargetSpec, env: EnvironmentResult, r: Results): Omit<Target, 'environment' | 'cause'>[] {
+  const check = (name: string, value: number | undefined): Omit<Target, 'environment' | 'cause'>[] => {
+    if (value === undefined || !Number.isFinite(value)) return [];
+    return 'max' in spec
+      ? [{ name, value, limit: `<= ${spec.max}`, met: value <= spec.max, smaller: true }]
+      : [{ name, value, limit: `>= ${spec.min}`, met: value >= spec.min, smaller: false }];
+  };
+  switch (spec.kind) {
+    case 'peer': {
+      const cells = env.workloads[spec.workload] ?? {};
+      const nndl = cells.nndl?.seconds?.median;
+      const peer = cells[spec.peer]?.seconds?.median;
+      return check(`${spec.workload}: nndl epoch / ${spec.peer}'s`, nndl !== undefined && peer !== undefined ? nndl / peer : undefined);
     }
-    if (nndl?.seconds && nndl.gemmSeconds) {
-      const ratio = gemmRatio(nndl);
-      out.push({ name: `${w}: nndl epoch / its gemm calls`, value: ratio, limit: '<= 1.15', met: ratio <= 1.15 });
+    case 'bestPeer': {
+      const cells = env.workloads[spec.workload] ?? {};
+      const best = bestPeer(cells);
+      const nndl = cells.nndl?.seconds?.median;
+      return check(`${spec.workload}: nndl / best peer's (${best?.name ?? 'none'})`, nndl !== undefined && best ? nndl / best.seconds : undefined);
+    }
+    case 'gemms': {
+      const nndl = env.workloads[spec.workload]?.nndl;
+      return check(`${spec.workload}: nndl / its gemm calls`, nndl ? gemmRatio(nndl) : undefined);
+    }
+    case 'kernelShare': {
+      const k = env.kernels.nndl;
+      if (!isKernelTable(k)) return [];
+      return SPEC.kernels.outputs.flatMap((m) => {
+        const shape = `${SPEC.kernels.inputDim}x${m} ${spec.dtype}`;
+        const layer = (k[`affine forward ${shape}`]?.median ?? NaN) + (k[`affine backward ${shape}`]?.median ?? NaN);
+        const gemm = (k[`gemm of affine forward ${shape}`]?.median ?? NaN) + (k[`gemms of affine backward ${shape}`]?.median ?? NaN);
+        return check(`W4: affine ${shape} forward+backward, share of its bare gemms' throughput`, gemm / layer);
+      });
+    }
+    case 'memory': {
+      if (!('modes' in r.memory) || env !== r.environments[0]) return [];
+      const m = r.memory.modes.float32;
+      return check('memory: W3 peak RSS / (float32 data + model), real CIFAR-10', 'error' in m ? undefined : m.maxRssMiB / (m.dataMiB + m.modelMiB));
     }
   }
-  const k = env.kernels.nndl;
-  if (isKernelTable(k)) {
-    for (const dtype of SPEC.kernels.dtypes) {
-      for (const m of SPEC.kernels.outputs) {
-        const shape = `${SPEC.kernels.inputDim}x${m} ${dtype}`;
-        const layer = k[`affine forward ${shape}`].median + k[`affine backward ${shape}`].median;
-        const gemm = k[`gemm of affine forward ${shape}`].median + k[`gemms of affine backward ${shape}`].median;
-        out.push({ name: `W4: affine ${shape}, share of its gemms' throughput`, value: gemm / layer, limit: '>= 0.90', met: gemm / layer >= 0.9 });
-      }
-    }
-  }
-  if ('modes' in r.memory) {
-    const m = r.memory.modes.float32;
-    if (!failed(m)) {
-      const ratio = (m.maxRssMiB as number) / ((m.dataMiB as number) + (m.modelMiB as number));
-      out.push({ name: 'memory: W3 peak RSS / (float32 data + model), real CIFAR-10', value: ratio, limit: '<= 1.2', met: ratio <= 1.2 });
-    }
-  }
-  return out;
 }
 
-/** One line per missed target: by how much, and why when known. */
+/** Every target of workloads.json, in every environment that ran. */
+export function targets(r: Results): Target[] {
+  return r.environments
+    .filter((env) => !env.skipped)
+    .flatMap((env) =>
+      SPEC.targets.flatMap((spec) =>
+        evaluate(spec, env, r).map((t) => ({ ...t, environment: env.label, ...(spec.cause ? { cause: spec.cause } : {}) })),
+      ),
+    );
+}
+
+function targetsTable(all: Target[]): string {
+  return table(['target', 'table', 'value', 'limit', ''], all.map((t) => [t.name, t.environment, f(t.value, 3), t.limit, t.met ? 'met' : 'MISSED']));
+}
+
+/** One line per missed target: by how much, and the known cause. */
 function missedNotes(all: Target[]): string[] {
-  return all.filter((t) => !t.met).map((t) => `- ${t.name}: ${f(t.value, 3)} against ${t.limit}${WHY_MISSED[t.name] ? `; ${WHY_MISSED[t.name]}` : ''}.`);
+  return all.filter((t) => !t.met).map((t) => `- ${t.name} (${t.environment}): ${f(t.value, 3)} against ${t.limit}${t.cause ? `; ${t.cause}` : ''}.`);
 }
 
 function trainingTable(env: EnvironmentResult, runners: string[]): string {
+  const others = runners.filter((n) => n !== 'nndl');
   const rows = Object.entries(env.workloads).map(([w, cells]) => {
     const nndl = cells.nndl;
     const best = bestPeer(cells);
+    const ratio = nndl ? gemmRatio(nndl) : undefined;
     return [
-      `${w}`, span(nndl?.seconds, 2), span(nndl?.gemmSeconds, 2),
-      ...runners.filter((n) => n !== 'nndl').map((n) => (cells[n]?.seconds ? span(cells[n].seconds, 2) : cells[n]?.error ? `failed: ${cells[n].error}` : '–')),
-      nndl?.seconds && nndl.gemmSeconds ? `${f(gemmRatio(nndl), 2)}x` : '–',
+      `${w}`, nndl?.error ? `failed: ${nndl.error}` : span(nndl?.seconds, 2), span(nndl?.gemmSeconds, 2),
+      ...others.map((n) => (cells[n]?.seconds ? span(cells[n].seconds, 2) : cells[n]?.error ? `failed: ${cells[n].error}` : '–')),
+      ratio !== undefined ? `${f(ratio, 2)}x` : '–',
       nndl?.seconds && best ? `${f(nndl.seconds.median / best.seconds, 2)}x (${best.name})` : '–',
     ];
   });
-  return table(['workload', 'nndl', 'its gemms alone', ...runners.filter((n) => n !== 'nndl'), 'nndl / gemms', 'nndl / best peer'], rows);
+  return table(['workload', 'nndl', 'its gemms alone', ...others, 'nndl / gemms', 'nndl / best peer'], rows);
 }
 
 function kernelTable(env: EnvironmentResult, runners: string[]): string {
   const nndl = env.kernels.nndl;
   if (!isKernelTable(nndl)) return `nndl kernels failed: ${(nndl as { error: string } | undefined)?.error ?? 'no run'}`;
   const names = Object.keys(nndl).filter((n) => !n.startsWith('gemm'));
+  const others = runners.filter((n) => n !== 'nndl');
   const rows = names.map((name) => {
     const gemmName = name.startsWith('affine forward') ? `gemm of ${name}` : name.startsWith('affine backward') ? `gemms of ${name}` : undefined;
     return [
       name, span(nndl[name], 1), gemmName ? span(nndl[gemmName], 1) : '',
-      ...runners.filter((n) => n !== 'nndl').map((n) => {
+      ...others.map((n) => {
         const k = env.kernels[n];
         return isKernelTable(k) ? span(k[name], 1) : '';
       }),
     ];
   });
-  return table(['kernel', 'nndl', 'its gemms alone', ...runners.filter((n) => n !== 'nndl')], rows);
+  return table(['kernel', 'nndl', 'its gemms alone', ...others], rows);
 }
 
 function scalingPoints(r: Results): ScalingPoint[] {
-  return failed(r.scaling) ? [] : (r.scaling.scaling as ScalingPoint[]);
+  return 'error' in r.scaling ? [] : r.scaling.scaling;
 }
 
 function scalingTable(r: Results): string {
   const points = scalingPoints(r);
-  if (points.length === 0) return `scaling sweep failed: ${(r.scaling as { error?: string }).error ?? 'no result'}`;
+  if (points.length === 0) return `scaling sweep failed: ${'error' in r.scaling ? r.scaling.error : 'no result'}`;
   const rows = points.map((p) => [
     p.series, `[${p.hidden.join(', ')}]`, String(p.batch), f(p.stepSeconds * 1e3, 2), f(p.gemmSeconds * 1e3, 2),
     f(p.stepGflops, 1), f(p.gemmGflops, 1), `${f(p.stepSeconds / p.gemmSeconds, 2)}x`, f(p.epochSeconds, 2),
   ]);
-  const epochs = (r.scaling as { epochs?: { n: number; epochSeconds: number }[] }).epochs ?? [];
+  const epochs = 'error' in r.scaling ? [] : r.scaling.epochs;
   return [
-    table(['varied', 'hidden', 'batch', 'ms / step', 'gemms ms', 'step GFLOP/s', 'gemm GFLOP/s', 'step / gemms', 's / epoch of 49k'], rows),
+    table(['varied', 'hidden', 'batch', 'ms / step', 'gemms ms', 'step GFLOP/s', 'gemm GFLOP/s', 'step / gemms', `s / epoch of ${SPEC.data.train}`], rows),
     '',
-    'W3 epochs over the first N training examples (medians of 3):',
+    'W3 epochs over the first N training examples (medians):',
     '',
     table(['N', 's / epoch', 'µs / example'], epochs.map((e) => [String(e.n), f(e.epochSeconds, 3), f((e.epochSeconds / e.n) * 1e6, 1)])),
   ].join('\n');
@@ -246,14 +285,20 @@ async function scalingSvg(r: Results): Promise<string | undefined> {
 function memoryTable(r: Results): string {
   if (!('modes' in r.memory)) return `skipped: ${r.memory.skipped}`;
   const rows = Object.entries(r.memory.modes).map(([mode, m]) => {
-    if (failed(m)) return [mode, `failed: ${m.error}`, '', '', ''];
-    const data = (m.dataMiB as number) + (m.modelMiB as number);
+    if ('error' in m) return [mode, `failed: ${m.error}`, '', '', ''];
+    const data = m.dataMiB + m.modelMiB;
     return [mode === 'float32' ? 'float32 arrays (getCifar10Data)' : 'uint8 pixels, converted per minibatch (getCifar10Pixels)',
-      f(m.maxRssMiB as number, 0), f(data, 0), `${f((m.maxRssMiB as number) / data, 2)}x`, f(m.seconds as number, 2)];
+      f(m.maxRssMiB, 0), f(data, 0), `${f(m.maxRssMiB / data, 2)}x`, f(m.seconds, 2)];
   });
   const base = r.memory.baselineMiB === null ? '' : ` A bare Node process with the addon loaded peaks at ${f(r.memory.baselineMiB, 0)} MiB (counted in the peaks).`;
   return `W3, one Solver epoch on the real CIFAR-10 (${path.basename(r.memory.source)}).${base}\n\n` +
     table(['training from', 'peak RSS MiB', 'data + model MiB', 'peak / (data + model)', 's / epoch'], rows);
+}
+
+function engineLine(e: EngineInfo | undefined): string {
+  if (!e) return 'nndl\'s float32 engine: OpenBLAS (the only one then)';
+  const name = e.engine === 'onednn' ? 'oneDNN' : 'OpenBLAS';
+  return `nndl's float32 engine: ${name} ${e.version ?? ''} (${e.isa ?? 'unknown ISA'}, ${e.threads ?? '?'} threads)`;
 }
 
 function machineLine(r: Results): string {
@@ -261,12 +306,25 @@ function machineLine(r: Results): string {
   const b = r.blas as { config?: string; corename?: string; threads?: number; env?: Record<string, string> };
   const env = Object.entries(b.env ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || 'none set';
   return `${m.cpu as string}, ${m.cores as number} cores, ${(m.totalMemoryGiB as number).toFixed(0)} GiB, Node ${m.node as string}, ${m.platform as string}. ` +
-    `nndl's BLAS: ${b.config ?? 'unknown'}, core ${b.corename ?? 'unknown'}, ${b.threads ?? '?'} threads; BLAS environment: ${env}.`;
+    `${engineLine(r.engine)}; float64: ${b.config ?? 'unknown'}, core ${b.corename ?? 'unknown'}, ${b.threads ?? '?'} threads; BLAS environment: ${env}.`;
+}
+
+/** The sizes a run used: recorded with it, else the spec's. */
+function sizes(r: Results): { train: number; val: number; iterations: number } {
+  return r.sizes ?? { train: SPEC.data.train, val: SPEC.data.val, iterations: SPEC.workloads.W1.iterations };
+}
+
+function dataLine(r: Results): string {
+  const { train, val } = sizes(r);
+  const source = r.data === undefined || r.data === 'generated'
+    ? `${train} CIFAR-shaped generated examples (random pixels and labels)`
+    : `the real CIFAR-10 (${path.basename(r.data)}): ${train} training and ${val} validation images, training mean subtracted`;
+  return `Data: ${source}.${r.smoke ? ' SMOKE RUN: every workload shrunk to check the benchmark end to end; these figures measure nothing.' : ''}`;
 }
 
 export function markdown(r: Results, svgName?: string): string {
   const runners = Object.keys(r.runners);
-  const out: string[] = [`# nndl benchmarks, ${r.date.slice(0, 10)}`, '', machineLine(r), '', `Reproduce: \`${r.command}\``, ''];
+  const out: string[] = [`# nndl benchmarks, ${r.date.slice(0, 10)}`, '', machineLine(r), '', dataLine(r), '', `Reproduce: \`${r.command}\``, ''];
   out.push('Runners:', '', ...Object.entries(r.runners).map(([n, note]) => `- ${n}: ${note}`));
   out.push(...Object.entries(r.skipped).map(([n, why]) => `- ${n}: skipped, ${why}`), '');
   for (const env of r.environments) {
@@ -277,7 +335,7 @@ export function markdown(r: Results, svgName?: string): string {
     }
     const trained = runners.filter((n) => Object.values(env.workloads).some((cells) => cells[n] !== undefined));
     const names = runners.filter((n) => env.kernels[n] !== undefined);
-    out.push(`Training, seconds: W1 the whole train() of ${SPEC.workloads.W1.iterations} iterations, W2 and W3 one epoch of ${SPEC.data.train} (checks excluded); median [min, max] of ${r.rounds} runs, each in a fresh process.`, '');
+    out.push(`Training, seconds: W1 the whole train() of ${sizes(r).iterations} iterations, the others one epoch of ${sizes(r).train} (checks excluded); median [min, max] of ${r.rounds} runs, each in a fresh process.`, '');
     out.push(...Object.entries(SPEC.workloads).map(([w, s]) => `- ${w}: ${s.title}`), '');
     out.push(trainingTable(env, trained), '', 'W4 kernels, µs per call, median [min, max]:', '', kernelTable(env, names), '');
   }
@@ -288,28 +346,32 @@ export function markdown(r: Results, svgName?: string): string {
     out.push('## Quick benchmarks', '', `Also run: ${Object.keys(r.quick).map((k) => `bench:${k}`).join(', ')}; their figures are under \`quick\` in the JSON.`, '');
   }
   const all = targets(r);
-  out.push('## Targets', '', table(['target', 'value', 'limit', ''], all.map((t) => [t.name, f(t.value, 3), t.limit, t.met ? 'met' : 'MISSED'])), '');
-  out.push(...missedNotes(all), '');
+  out.push('## Targets', '', 'From benchmarks/workloads.json, in each table that ran.', '', targetsTable(all), '', ...missedNotes(all), '');
   return out.join('\n');
 }
 
-/** The README's section: machine, training table, targets, the command. */
+/** The README's section: machine, engine, data, training tables of both environments, targets, the command. */
 function readmeSection(r: Results, mdName: string): string {
-  const env = r.environments[0];
-  const names = Object.keys(r.runners).filter((n) => Object.values(env.workloads).some((cells) => cells[n] !== undefined));
+  const all = targets(r);
+  const tables = r.environments.flatMap((env) => {
+    if (env.skipped) return [`${env.label}: skipped, ${env.skipped}.`, ''];
+    const names = Object.keys(r.runners).filter((n) => Object.values(env.workloads).some((cells) => cells[n] !== undefined));
+    return [`${env.label}:`, '', trainingTable(env, names), ''];
+  });
   return [
     BEGIN,
     `Measured ${r.date.slice(0, 10)} on ${machineLine(r)}`,
     '',
-    `Seconds (median [min, max] of ${r.rounds} fresh processes): W1 ${SPEC.workloads.W1.title}, whole train(); W2 ${SPEC.workloads.W2.title}, one epoch; W3 ${SPEC.workloads.W3.title}, one epoch.`,
+    dataLine(r),
     '',
-    trainingTable(env, names),
+    `Seconds (median [min, max] of ${r.rounds} fresh processes): ${Object.entries(SPEC.workloads).map(([w, s]) => `${w} ${s.title}${s.kind === 'standalone' ? ', whole train()' : ', one epoch'}`).join('; ')}.`,
     '',
-    table(['target', 'value', 'limit', ''], targets(r).map((t) => [t.name, f(t.value, 3), t.limit, t.met ? 'met' : 'MISSED'])),
+    ...tables,
+    targetsTable(all),
     '',
-    ...missedNotes(targets(r)),
+    ...missedNotes(all),
     '',
-    `Kernels, scaling, memory and the second environment: [benchmarks/results/${mdName}](benchmarks/results/${mdName}). Reproduce with \`${r.command}\`.`,
+    `Kernels, scaling, memory and the runners' settings: [benchmarks/results/${mdName}](benchmarks/results/${mdName}). Reproduce with \`${r.command}\`.`,
     END,
   ].join('\n');
 }
@@ -322,24 +384,67 @@ function updateReadme(r: Results, mdName: string): void {
   fs.writeFileSync(README, text.slice(0, start) + readmeSection(r, mdName) + text.slice(end + END.length));
 }
 
-/** Writes the JSON (with its targets), markdown, SVG and README section of a run; returns the paths. */
-export async function writeReport(r: Results, jsonFile?: string): Promise<string[]> {
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const base = jsonFile ? path.basename(jsonFile, '.json') : `${r.date.slice(0, 10)}-${String(r.machine.host)}`;
+/** An entry of github-action-benchmark's customSmallerIsBetter format. */
+export interface SmallerIsBetter {
+  name: string;
+  unit: string;
+  value: number;
+  range?: string;
+  extra?: string;
+}
+
+/**
+ * The results as customSmallerIsBetter entries: every runner's seconds per
+ * workload and table, and every target as a ratio where smaller is better
+ * (shares of throughput inverted: the layer's time over its gemms').
+ */
+export function smallerIsBetter(r: Results): SmallerIsBetter[] {
+  const out: SmallerIsBetter[] = [];
+  for (const env of r.environments.filter((e) => !e.skipped)) {
+    for (const [w, cells] of Object.entries(env.workloads)) {
+      for (const [runner, c] of Object.entries(cells)) {
+        if (!c.seconds) continue;
+        out.push({
+          name: `${w} ${runner} [${env.label}]`, unit: 's', value: c.seconds.median,
+          range: `± ${f((c.seconds.max - c.seconds.min) / 2, 4)}`, extra: `${r.rounds} runs; ${SPEC.workloads[w]?.title ?? w}`,
+        });
+      }
+    }
+  }
+  for (const t of targets(r)) {
+    out.push({
+      name: `${t.smaller ? t.name : `${t.name}, inverted`} [${t.environment}]`, unit: 'ratio', value: t.smaller ? t.value : 1 / t.value,
+      extra: `target ${t.smaller ? t.limit : `<= ${f(1 / Number(t.limit.replace('>= ', '')), 3)}`}: ${t.met ? 'met' : 'missed'}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes the JSON (with its targets), markdown and SVG of a run into dir
+ * (benchmarks/results by default) and, unless told not to, the README
+ * section; returns the paths.
+ */
+export async function writeReport(r: Results, options: { jsonFile?: string; dir?: string; readme?: boolean } = {}): Promise<string[]> {
+  const dir = options.dir ?? RESULTS;
+  fs.mkdirSync(dir, { recursive: true });
+  const base = options.jsonFile ? path.basename(options.jsonFile, '.json') : `${r.date.slice(0, 10)}-${String(r.machine.host)}`;
   // The JSON is written again when read, so its targets follow the current definitions.
-  const files = [jsonFile ?? path.join(RESULTS, `${base}.json`)];
+  const files = [options.jsonFile ?? path.join(dir, `${base}.json`)];
   fs.writeFileSync(files[0], `${JSON.stringify({ ...r, targets: targets(r) }, null, 2)}\n`);
   const svg = await scalingSvg(r);
   const svgName = svg ? `${base}-scaling.svg` : undefined;
   if (svg && svgName) {
-    fs.writeFileSync(path.join(RESULTS, svgName), svg);
-    files.push(path.join(RESULTS, svgName));
+    fs.writeFileSync(path.join(dir, svgName), svg);
+    files.push(path.join(dir, svgName));
   }
   const md = markdown(r, svgName);
-  fs.writeFileSync(path.join(RESULTS, `${base}.md`), `${md}\n`);
-  files.push(path.join(RESULTS, `${base}.md`));
-  updateReadme(r, `${base}.md`);
-  files.push(README);
+  fs.writeFileSync(path.join(dir, `${base}.md`), `${md}\n`);
+  files.push(path.join(dir, `${base}.md`));
+  if (options.readme ?? true) {
+    updateReadme(r, `${base}.md`);
+    files.push(README);
+  }
   process.stdout.write(`${md}\n`);
   return files;
 }
@@ -352,7 +457,8 @@ function newestResults(): string {
 
 if (require.main === module) {
   const file = process.argv[2] ?? newestResults();
-  writeReport(JSON.parse(fs.readFileSync(file, 'utf8')) as Results, file).catch((err) => {
+  const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Results;
+  writeReport(r, { jsonFile: file, dir: path.dirname(file), readme: !r.smoke }).catch((err) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });

@@ -8,11 +8,11 @@
  */
 import { FullyConnectedNet, Solver, Tensor } from '../lib/index';
 import { secondsOf, stepFlops, stepGemms } from './ceiling';
-import { INPUT_DIM, SPEC, cifarShaped, emit, type Split } from './workloads';
+import { INPUT_DIM, SMOKE, SPEC, cifarShaped, type Split } from './workloads';
 
 const W3 = SPEC.workloads.W3;
-const TIMED_STEPS = 20;
-const REPEATS = 3;
+const TIMED_STEPS = SMOKE ? 3 : 20;
+const REPEATS = SMOKE ? 1 : 3;
 
 export interface ScalingPoint {
   series: 'hidden' | 'batch' | 'depth';
@@ -88,11 +88,11 @@ function epochOver(data: Split, n: number): { n: number; epochSeconds: number } 
 function main(): void {
   const data = cifarShaped(SPEC.data.train, 'float32');
   const points: ScalingPoint[] = [];
-  for (const h of [50, 100, 200, 500, 1000]) points.push(point(data, 'hidden', [h, h], W3.batch));
-  for (const b of [32, 64, 128, 256, 512, 1024]) points.push(point(data, 'batch', W3.hidden, b));
-  for (let depth = 1; depth <= 5; depth++) points.push(point(data, 'depth', Array(depth).fill(100), W3.batch));
-  const epochs = [6125, 12250, 24500, 49000].map((n) => epochOver(data, n));
-  emit({ peer: 'nndl', scaling: points, epochs });
+  for (const h of SMOKE ? [50] : [50, 100, 200, 500, 1000]) points.push(point(data, 'hidden', [h, h], W3.batch));
+  for (const b of SMOKE ? [32] : [32, 64, 128, 256, 512, 1024]) points.push(point(data, 'batch', W3.hidden, b));
+  for (let depth = 1; depth <= (SMOKE ? 1 : 5); depth++) points.push(point(data, 'depth', Array(depth).fill(100), W3.batch));
+  const epochs = [8, 4, 2, 1].map((k) => epochOver(data, SPEC.data.train / k));
+  console.log(JSON.stringify({ scaling: points, epochs }));
 }
 
 main();

@@ -12,11 +12,12 @@ import { native } from '../lib/native';
 import { NumpyRandomState } from '../lib/random';
 import { empty, type DType, type Tensor } from '../lib/tensor';
 import { fmt, machine, table, writeResults } from './harness';
+import { SMOKE, SPEC } from './workloads';
 
-const N_TRAIN = 49000;
+const N_TRAIN = SPEC.data.train;
 const D = 3 * 32 * 32;
 const C = 10;
-const ROUNDS = 5;
+const ROUNDS = SMOKE ? 1 : 5;
 
 interface Workload {
   name: string;

@@ -1,6 +1,9 @@
-/** Which BLAS the kernels run on, and how many threads it uses. */
+/**
+ * Which BLAS the float64 kernels (and LAPACK) run on, and how many threads it
+ * uses; engineInfo() says which engine runs the float32 ones.
+ */
+import { setThreads } from './engine';
 import { native } from './native';
-import { positiveIntegerArg } from './validate';
 
 export interface BlasInfo {
   /** 'OpenBLAS', or another CBLAS the addon was built against. */
@@ -21,7 +24,10 @@ export function blasInfo(): BlasInfo {
   return { ...native().blasInfo(), env };
 }
 
-/** Sets how many threads BLAS calls use from now on, for the whole process. */
+/**
+ * @deprecated Use setThreads, which governs both engines; this alias calls it
+ * (and its errors name setThreads).
+ */
 export function setBlasThreads(n: number): void {
-  native().setBlasThreads(positiveIntegerArg('setBlasThreads', 'n', n));
+  setThreads(n);
 }

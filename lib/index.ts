@@ -65,6 +65,8 @@ export { readPickle } from './data/pickle';
 export type { PickleValue, NdArray } from './data/pickle';
 export { blasInfo, setBlasThreads } from './blas';
 export type { BlasInfo } from './blas';
+export { engineInfo, setThreads } from './engine';
+export type { EngineInfo, EngineName } from './engine';
 export { cholesky, choleskySolve, logDetFromCholesky, eigh } from './linalg';
 export { LinearAutoencoder } from './models/linear-autoencoder';
 export type { LinearAutoencoderOptions, AutoencoderTrainOptions } from './models/linear-autoencoder';

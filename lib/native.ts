@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { EngineInfo } from './engine';
 import type { FloatArray } from './tensor';
 
 export interface NativeBinding {
@@ -83,7 +84,8 @@ export interface NativeBinding {
     mean: Float64Array | null, dst: FloatArray,
   ): void;
   blasInfo(): { library: string; config: string | null; corename: string | null; threads: number | null };
-  setBlasThreads(n: number): void;
+  engineInfo(): EngineInfo;
+  setThreads(n: number): void;
   adviseHugePages(array: FloatArray | Uint8Array): boolean;
   cholesky(a: FloatArray, n: number): number;
   choleskySolve(l: FloatArray, b: FloatArray, n: number, m: number): void;
@@ -200,12 +202,27 @@ function loadFailure(file: string, err: Error): Error {
   );
 }
 
+/**
+ * How long oneDNN's OpenMP threads spin between parallel regions before they
+ * sleep, unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. GNU OpenMP
+ * reads it once, when the addon loads it, and by default spins 300,000
+ * times (milliseconds): on a machine with more runnable threads than cores,
+ * each region then waits for a team thread the spinning one keeps off its
+ * core, and a W3 step took 70 ms instead of 2 to 6 on the loaded 2-core VM
+ * (OpenBLAS: 5 to 6; 3,000 spins: 2.5 to 7; 10,000: 4 to 10; 30,000: 13 to
+ * 17, measured in turns). The same spinning slowed OpenBLAS calls that follow
+ * oneDNN ones in a process that uses both. 3,000 spins still bridge the
+ * gaps between the products of one step.
+ */
+export const OPENMP_SPIN = '3000';
+
 let loaded: NativeBinding | undefined;
 
 export function native(): NativeBinding {
   if (loaded) return loaded;
   const file = addonPath();
   if (!fs.existsSync(file)) throw new Error(`nndl: the native addon ${file} does not exist (NNDL_ADDON names it)`);
+  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) process.env.GOMP_SPINCOUNT = OPENMP_SPIN;
   try {
     loaded = require(file) as NativeBinding;
   } catch (err) {

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { blasInfo, setBlasThreads } from './blas';
+import { blasInfo } from './blas';
+import { setThreads } from './engine';
 import type { Model } from './models/model';
 import { Solver, type SolverInput } from './solver';
 import { Tensor } from './tensor';
@@ -60,13 +61,13 @@ const threadsBefore = blasInfo().threads;
 let reply: [WorkerMessage, ArrayBuffer[]];
 try {
   // BLAS first: threads OpenBLAS starts for a larger count must not inherit the lower priority.
-  setBlasThreads(job.blasThreads);
+  setThreads(job.blasThreads);
   niceThisThread(job.nice);
   reply = train();
 } catch (e) {
   const error = e instanceof Error ? e : new Error(String(e));
   reply = [{ type: 'error', name: error.name, message: error.message }, []];
 } finally {
-  if (threadsBefore !== null) setBlasThreads(threadsBefore);
+  if (threadsBefore !== null) setThreads(threadsBefore);
 }
 post(...reply);

@@ -1,6 +1,8 @@
 // Module entry point. Node-API modules are context-aware: Init runs once per
 // environment (main thread and each worker) and gives it its own EnvData,
-// freed with the environment; nothing keeps mutable static state, so the
+// freed with the environment (its engine and cached oneDNN primitives among
+// it). What the process shares: the thread count of both engines
+// (setThreads) and the copy thread, which one caller at a time takes. The
 // addon loads and runs in several worker_threads at once.
 #include <napi.h>
 
@@ -10,7 +12,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::CheckBlasKernels(env);
-  env.SetInstanceData(new nndl::EnvData());
+  env.SetInstanceData(new nndl::EnvData(env));
   nndl::RegisterAffine(env, exports);
   nndl::RegisterActivations(env, exports);
   nndl::RegisterLosses(env, exports);
@@ -24,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterGather(env, exports);
   nndl::RegisterPixels(env, exports);
   nndl::RegisterBlasInfo(env, exports);
+  nndl::RegisterEngine(env, exports);
   nndl::RegisterLinalg(env, exports);
   nndl::RegisterMemory(env, exports);
   nndl::RegisterConv(env, exports);

@@ -12,7 +12,7 @@
 namespace nndl {
 namespace {
 
-// fn(x, w, b, out, n, d, m): kernel(x, w, b, out, n, d, m).
+// fn(x, w, b, out, n, d, m): kernel(engine, x, w, b, out, n, d, m).
 template <typename Kernel>
 Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kernel) {
   Args args(info, fn, 7);
@@ -24,14 +24,14 @@ Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kerne
     const auto b = args.Array<T>(2, "b", m);
     const auto out = args.Array<T>(3, "out", n * m);
     args.Disjoint<T>({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
-    kernel(static_cast<const T*>(x.data), static_cast<const T*>(w.data), static_cast<const T*>(b.data), out.data,
-           int(n), int(d), int(m));
+    kernel(EngineOf(info.Env()), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
+           static_cast<const T*>(b.data), out.data, int(n), int(d), int(m));
   });
   return info.Env().Undefined();
 }
 
 // fn(dout, x, w, [out,] dx | null, dw, db, n, d, m), `out` only when the forward
-// pass cached it: kernel(dout, x, w, out | null, dx | null, dw, db, n, d, m).
+// pass cached it: kernel(engine, dout, x, w, out | null, dx | null, dw, db, n, d, m).
 template <typename Kernel>
 Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached_out, Kernel kernel) {
   const size_t k = cached_out ? 1 : 0;
@@ -47,34 +47,35 @@ Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached
     const auto dw = args.Array<T>(4 + k, "dw", d * m);
     const auto db = args.Array<T>(5 + k, "db", m);
     args.Disjoint<T>({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
-    kernel(static_cast<const T*>(dout.data), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
-           static_cast<const T*>(out.data), dx.data, dw.data, db.data, int(n), int(d), int(m));
+    kernel(EngineOf(info.Env()), static_cast<const T*>(dout.data), static_cast<const T*>(x.data),
+           static_cast<const T*>(w.data), static_cast<const T*>(out.data), dx.data, dw.data, db.data, int(n), int(d),
+           int(m));
   });
   return info.Env().Undefined();
 }
 
 Napi::Value AffineForward(const Napi::CallbackInfo& info) {
-  return Forward(info, "affineForward", [](auto... a) { affine_forward(a...); });
+  return Forward(info, "affineForward", [](auto&&... a) { affine_forward(a...); });
 }
 
 Napi::Value AffineReluForward(const Napi::CallbackInfo& info) {
-  return Forward(info, "affineReluForward", [](auto... a) { affine_relu_forward(a...); });
+  return Forward(info, "affineReluForward", [](auto&&... a) { affine_relu_forward(a...); });
 }
 
 Napi::Value AffineBackward(const Napi::CallbackInfo& info) {
   return Backward(info, "affineBackward", false,
-                  [](const auto* dout, const auto* x, const auto* w, const auto*, auto* dx, auto* dw, auto* db, int n,
-                     int d, int m) { affine_backward(dout, x, w, dx, dw, db, n, d, m); });
+                  [](Engine& e, const auto* dout, const auto* x, const auto* w, const auto*, auto* dx, auto* dw,
+                     auto* db, int n, int d, int m) { affine_backward(e, dout, x, w, dx, dw, db, n, d, m); });
 }
 
 Napi::Value AffineReluBackward(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   return Backward(info, "affineReluBackward", true,
-                  [env](const auto* dout, const auto* x, const auto* w, const auto* out, auto* dx, auto* dw, auto* db,
-                        int n, int d, int m) {
+                  [env](Engine& e, const auto* dout, const auto* x, const auto* w, const auto* out, auto* dx,
+                        auto* dw, auto* db, int n, int d, int m) {
                     using T = std::remove_pointer_t<decltype(dw)>;
                     T* da = Scratch<T>(env, static_cast<size_t>(n) * m);
-                    affine_relu_backward(dout, x, w, out, dx, dw, db, n, d, m, da);
+                    affine_relu_backward(e, dout, x, w, out, dx, dw, db, n, d, m, da);
                   });
 }
 
@@ -96,7 +97,7 @@ Napi::Value BackwardSgd(const Napi::CallbackInfo& info, const char* fn, bool cac
     const View<T> dx = args.IsNull(4 + k) ? View<T>{nullptr, 0} : args.Array<T>(4 + k, "dx", n * d);
     args.Disjoint<T>({{"dx", dx}, {"w", w}, {"b", b}}, {{"dout", dout}, {"x", x}, {"out", out}});
     T* scratch = Scratch<T>(info.Env(), n * m + m);
-    kernel(static_cast<const T*>(dout.data), static_cast<const T*>(x.data), w.data, b.data,
+    kernel(EngineOf(info.Env()), static_cast<const T*>(dout.data), static_cast<const T*>(x.data), w.data, b.data,
            static_cast<const T*>(out.data), dx.data, int(n), int(d), int(m), static_cast<T>(lr), static_cast<T>(reg),
            scratch);
   });
@@ -105,14 +106,14 @@ Napi::Value BackwardSgd(const Napi::CallbackInfo& info, const char* fn, bool cac
 
 Napi::Value AffineBackwardSgd(const Napi::CallbackInfo& info) {
   return BackwardSgd(info, "affineBackwardSgd", false,
-                     [](const auto* dout, const auto* x, auto* w, auto* b, const auto*, auto* dx, int n, int d, int m,
-                        auto lr, auto reg, auto* scratch) {
-                       affine_backward_sgd(dout, x, w, b, dx, n, d, m, lr, reg, scratch);
+                     [](Engine& e, const auto* dout, const auto* x, auto* w, auto* b, const auto*, auto* dx, int n, int d,
+                        int m, auto lr, auto reg, auto* scratch) {
+                       affine_backward_sgd(e, dout, x, w, b, dx, n, d, m, lr, reg, scratch);
                      });
 }
 
 Napi::Value AffineReluBackwardSgd(const Napi::CallbackInfo& info) {
-  return BackwardSgd(info, "affineReluBackwardSgd", true, [](auto... a) { affine_relu_backward_sgd(a...); });
+  return BackwardSgd(info, "affineReluBackwardSgd", true, [](auto&&... a) { affine_relu_backward_sgd(a...); });
 }
 
 }  // namespace

@@ -7,11 +7,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine.h"
+
 namespace nndl {
 
 // Per-environment state: the main thread and each worker get their own, so
 // kernels running in several workers at once share nothing.
 struct EnvData {
+  explicit EnvData(Napi::Env env) : engine(env, ChooseEngine(env)) {}
+
+  // The engine of float32 products, with its cached oneDNN primitives.
+  Engine engine;
   // Scratch memory reused across calls by kernels that need temporaries,
   // instead of a fresh allocation (and its page faults) on every call.
   std::vector<double> scratch;
@@ -19,6 +25,9 @@ struct EnvData {
   // reused across calls like the scratch memory.
   std::vector<std::vector<int32_t>> indices;
 };
+
+// The engine kernels of this environment run their products on.
+inline Engine& EngineOf(Napi::Env env) { return env.GetInstanceData<EnvData>()->engine; }
 
 // Scratch space for n values of T, valid until the next call that asks for it.
 template <typename T>
@@ -42,6 +51,7 @@ void RegisterVector(Napi::Env env, Napi::Object exports);
 void RegisterGather(Napi::Env env, Napi::Object exports);
 void RegisterPixels(Napi::Env env, Napi::Object exports);
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
+void RegisterEngine(Napi::Env env, Napi::Object exports);
 void RegisterLinalg(Napi::Env env, Napi::Object exports);
 void RegisterMemory(Napi::Env env, Napi::Object exports);
 void RegisterConv(Napi::Env env, Napi::Object exports);

@@ -1,11 +1,9 @@
-// Which BLAS the addon runs on, and its thread count: users need to see which
-// kernels they are getting, and the sweep runs one trial per worker thread
-// with the BLAS threads shared out between them.
+// Which BLAS the addon runs on (float64 products and LAPACK always; float32
+// ones too when the engine is OpenBLAS, see engine.cc), and its thread count.
 #include <strings.h>
 
 #include <string>
 
-#include "args.h"
 #include "bindings.h"
 #include "blas.h"
 
@@ -39,18 +37,6 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// setBlasThreads(n): how many threads BLAS calls use from now on, process-wide.
-Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
-  Args args(info, "setBlasThreads", 1);
-  const size_t n = args.Dim(0, "n");
-#ifdef NNDL_OPENBLAS
-  openblas_set_num_threads(static_cast<int>(n));
-#else
-  (void)n;
-#endif
-  return info.Env().Undefined();
-}
-
 }  // namespace
 
 void CheckBlasKernels(Napi::Env env) {
@@ -74,7 +60,6 @@ void CheckBlasKernels(Napi::Env env) {
 
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports) {
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
-  exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads, "setBlasThreads"));
 }
 
 }  // namespace nndl

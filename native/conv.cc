@@ -22,7 +22,7 @@ ConvLengths Lengths(const ConvShape& s) {
   return {s.n * s.c * s.h * s.w, s.f * s.c * s.hh * s.ww, s.n * s.f * s.ho * s.wo};
 }
 
-// fn(x, w, b, out, ...dims): kernel(x, w, b, out, shape, scratch).
+// fn(x, w, b, out, ...dims): kernel(engine, x, w, b, out, shape, scratch).
 template <typename Kernel>
 Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kernel) {
   Args args(info, fn, 13);
@@ -35,15 +35,16 @@ Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kerne
     const auto b = args.Array<T>(2, "b", s.f);
     const auto out = args.Array<T>(3, "out", len.out);
     args.Disjoint<T>({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
-    T* scratch = ScratchOrFail<T>(args, conv_scratch_size(s));
-    kernel(static_cast<const T*>(x.data), static_cast<const T*>(w.data), static_cast<const T*>(b.data), out.data, s,
+    Engine& e = EngineOf(info.Env());
+    T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
+    kernel(e, static_cast<const T*>(x.data), static_cast<const T*>(w.data), static_cast<const T*>(b.data), out.data, s,
            scratch);
   });
   return info.Env().Undefined();
 }
 
 // fn(dout, x, w, [out,] dx | null, dw, db, ...dims), `out` only when the
-// forward pass cached it: kernel(dout, x, w, out | null, dx | null, dw, db, shape, scratch).
+// forward pass cached it: kernel(engine, dout, x, w, out | null, dx | null, dw, db, shape, scratch).
 template <typename Kernel>
 Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached_out, Kernel kernel) {
   const size_t k = cached_out ? 1 : 0;
@@ -60,29 +61,30 @@ Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached
     const auto dw = args.Array<T>(4 + k, "dw", len.w);
     const auto db = args.Array<T>(5 + k, "db", s.f);
     args.Disjoint<T>({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
-    T* scratch = ScratchOrFail<T>(args, conv_scratch_size(s));
-    kernel(static_cast<const T*>(dout.data), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
+    Engine& e = EngineOf(info.Env());
+    T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
+    kernel(e, static_cast<const T*>(dout.data), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
            static_cast<const T*>(out.data), dx.data, dw.data, db.data, s, scratch);
   });
   return info.Env().Undefined();
 }
 
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
-  return Forward(info, "convForward", [](auto... a) { conv_forward(a...); });
+  return Forward(info, "convForward", [](auto&&... a) { conv_forward(a...); });
 }
 
 Napi::Value ConvReluForward(const Napi::CallbackInfo& info) {
-  return Forward(info, "convReluForward", [](auto... a) { conv_relu_forward(a...); });
+  return Forward(info, "convReluForward", [](auto&&... a) { conv_relu_forward(a...); });
 }
 
 Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
   return Backward(info, "convBackward", false,
-                  [](const auto* dout, const auto* x, const auto* w, const auto*, auto* dx, auto* dw, auto* db,
-                     const ConvShape& s, auto* scratch) { conv_backward(dout, x, w, dx, dw, db, s, scratch); });
+                  [](Engine& e, const auto* dout, const auto* x, const auto* w, const auto*, auto* dx, auto* dw,
+                     auto* db, const ConvShape& s, auto* scratch) { conv_backward(e, dout, x, w, dx, dw, db, s, scratch); });
 }
 
 Napi::Value ConvReluBackward(const Napi::CallbackInfo& info) {
-  return Backward(info, "convReluBackward", true, [](auto... a) { conv_relu_backward(a...); });
+  return Backward(info, "convReluBackward", true, [](auto&&... a) { conv_relu_backward(a...); });
 }
 
 // convReluPoolForward(x, w, b, out, argmax, ...dims, poolHeight, poolWidth, poolStride)
@@ -101,8 +103,9 @@ Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info) {
     const auto argmax = args.Array<int32_t>(4, "argmax", pooled);
     args.Disjoint<uint8_t>({Bytes("out", out), Bytes("argmax", argmax)},
                            {Bytes("x", x), Bytes("w", w), Bytes("b", b)});
-    T* scratch = ScratchOrFail<T>(args, conv_scratch_size(s));
-    conv_relu_pool_forward(static_cast<const T*>(x.data), static_cast<const T*>(w.data),
+    Engine& e = EngineOf(info.Env());
+    T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
+    conv_relu_pool_forward(e, static_cast<const T*>(x.data), static_cast<const T*>(w.data),
                            static_cast<const T*>(b.data), out.data, argmax.data, s, pool, scratch);
   });
   return info.Env().Undefined();
@@ -128,8 +131,9 @@ Napi::Value ConvReluPoolBackward(const Napi::CallbackInfo& info) {
     args.Disjoint<uint8_t>({Bytes("dx", dx), Bytes("dw", dw), Bytes("db", db)},
                            {Bytes("dout", dout), Bytes("x", x), Bytes("w", w), Bytes("out", out),
                             Bytes("argmax", argmax)});
-    T* scratch = ScratchOrFail<T>(args, conv_scratch_size(s));
-    if (!conv_relu_pool_backward(static_cast<const T*>(dout.data), static_cast<const T*>(x.data),
+    Engine& e = EngineOf(info.Env());
+    T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
+    if (!conv_relu_pool_backward(e, static_cast<const T*>(dout.data), static_cast<const T*>(x.data),
                                  static_cast<const T*>(w.data), static_cast<const T*>(out.data),
                                  static_cast<const int32_t*>(argmax.data), dx.data, dw.data, db.data, s, pool,
                                  scratch)) {

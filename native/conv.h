@@ -9,9 +9,10 @@
 #include <algorithm>
 #include <climits>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
-#include "blas.h"
+#include "engine.h"
 
 namespace nndl {
 
@@ -41,9 +42,32 @@ inline size_t conv_chunk(const ConvShape& s) {
   return std::max<size_t>(1, std::min(nb, s.n));
 }
 
+// Below this many input channels, dx runs here (a gemm on the engine, then
+// col2im) even on oneDNN: its layouts pad channels to blocks of 16, and its
+// backward-data kernel took 1.3 to 2 times as long on 3 and 8 channels
+// (50x3x32x32 and 50x8x32x32 by 32 3x3 filters, one thread).
+constexpr size_t kOneDnnDataChannels = 16;
+
+// Whether the convolutions of T run on oneDNN's primitives rather than here:
+// float32 on the oneDNN engine.
+template <typename T>
+bool conv_on_onednn(const Engine& e) {
+#ifdef NNDL_ONEDNN
+  return std::is_same_v<T, float> && e.ConvolvesOnOneDnn();
+#else
+  (void)e;
+  return false;
+#endif
+}
+
 // Scratch values a pass needs: the column matrix (k, chunk p) and the block of
-// outputs or output gradients (f, chunk p).
-inline size_t conv_scratch_size(const ConvShape& s) { return (s.k() + s.f) * conv_chunk(s) * s.p(); }
+// outputs or output gradients (f, chunk p). oneDNN keeps its own buffers; it
+// needs one image's column matrix only for the dx of layers with few channels.
+template <typename T>
+size_t conv_scratch_size(const Engine& e, const ConvShape& s) {
+  if (conv_on_onednn<T>(e)) return s.c < kOneDnnDataChannels ? s.k() * s.p() : 0;
+  return (s.k() + s.f) * conv_chunk(s) * s.p();
+}
 
 namespace conv_detail {
 
@@ -147,19 +171,37 @@ void col2im(const T* col, const ConvShape& s, size_t nb, T* dx) {
   }
 }
 
+#ifdef NNDL_ONEDNN
+inline ConvDims conv_dims(const ConvShape& s) {
+  auto i = [](size_t v) { return static_cast<int64_t>(v); };
+  return {i(s.n), i(s.c), i(s.h), i(s.w), i(s.f), i(s.hh), i(s.ww), i(s.stride), i(s.pad), i(s.ho), i(s.wo)};
+}
+#endif
+
 // The forward pass of every convolution layer: for each chunk of nb images,
 // y (f, nb p) = w col, then epilogue(n0, nb, y) writes the layer's output for
 // images [n0, n0 + nb) from y (plane (image b, filter f) at y + f nb p + b p).
-// scratch holds conv_scratch_size(s) values.
+// scratch holds conv_scratch_size(s) values. On oneDNN the whole batch is one
+// primitive call, and the epilogue takes its output image by image (nb = 1,
+// where the layout above is NCHW's).
 template <typename T, typename Epilogue>
-void conv_forward_lowered(const T* x, const T* w, const ConvShape& s, T* scratch, Epilogue&& epilogue) {
+void conv_forward_lowered(Engine& e, const T* x, const T* w, const ConvShape& s, T* scratch, Epilogue&& epilogue) {
+#ifdef NNDL_ONEDNN
+  if constexpr (std::is_same_v<T, float>) {
+    if (conv_on_onednn<T>(e)) {
+      const float* y = e.ConvForward(x, w, conv_dims(s));
+      for (size_t i = 0; i < s.n; ++i) epilogue(i, 1, y + i * s.f * s.p());
+      return;
+    }
+  }
+#endif
   const size_t k = s.k(), p = s.p(), chunk = conv_chunk(s), image = s.c * s.h * s.w;
   T* col = scratch;
   T* y = scratch + k * chunk * p;
   for (size_t n0 = 0; n0 < s.n; n0 += chunk) {
     const size_t nb = std::min(chunk, s.n - n0);
     im2col(x + n0 * image, s, nb, col);
-    gemm<T>(Trans::No, Trans::No, int(s.f), int(nb * p), int(k), T(1), w, col, T(0), y);
+    e.Gemm<T>(Trans::No, Trans::No, int(s.f), int(nb * p), int(k), T(1), w, col, T(0), y);
     epilogue(n0, nb, static_cast<const T*>(y));
   }
 }
@@ -170,23 +212,51 @@ void conv_forward_lowered(const T* x, const T* w, const ConvShape& s, T* scratch
 // into buffer, (f, nb p), or pointing elsewhere), or null when the layer's
 // cache is found corrupt (then false is returned). Then db += its row sums,
 // dw += g col^T (a gemm accumulating over the chunks), and unless dx is null,
-// col = w^T g and dx = col2im(col), reusing the column buffer.
+// col = w^T g and dx = col2im(col), reusing the column buffer. On oneDNN the
+// gradient is gathered image by image (nb = 1) into its buffer, then dw and
+// dx are one primitive call each.
 template <typename T, typename Upstream>
-bool conv_backward_lowered(const T* x, const T* w, T* dx, T* dw, T* db, const ConvShape& s, T* scratch,
+bool conv_backward_lowered(Engine& e, const T* x, const T* w, T* dx, T* dw, T* db, const ConvShape& s, T* scratch,
                            Upstream&& upstream) {
   const size_t k = s.k(), p = s.p(), chunk = conv_chunk(s), image = s.c * s.h * s.w;
+  std::vector<double> bias(s.f, 0.0);
+#ifdef NNDL_ONEDNN
+  if constexpr (std::is_same_v<T, float>) {
+    if (conv_on_onednn<T>(e)) {
+      const ConvDims d = conv_dims(s);
+      float* g = e.ConvGradient(d);
+      const size_t planes = s.f * p;
+      for (size_t i = 0; i < s.n; ++i) {
+        float* gi = g + i * planes;
+        const float* from = upstream(i, 1, gi);
+        if (from == nullptr) return false;
+        if (from != gi) std::copy(from, from + planes, gi);
+        for (size_t f = 0; f < s.f; ++f) bias[f] += conv_detail::sum(gi + f * p, p);
+      }
+      const bool data_here = dx != nullptr && s.c < kOneDnnDataChannels;
+      e.ConvBackward(x, w, data_here ? nullptr : dx, dw, d);
+      if (data_here) {
+        for (size_t i = 0; i < s.n; ++i) {
+          e.Gemm<T>(Trans::Yes, Trans::No, int(k), int(p), int(s.f), T(1), w, g + i * planes, T(0), scratch);
+          col2im(scratch, s, 1, dx + i * image);
+        }
+      }
+      for (size_t f = 0; f < s.f; ++f) db[f] = static_cast<T>(bias[f]);
+      return true;
+    }
+  }
+#endif
   T* col = scratch;
   T* buffer = scratch + k * chunk * p;
-  std::vector<double> bias(s.f, 0.0);
   for (size_t n0 = 0; n0 < s.n; n0 += chunk) {
     const size_t nb = std::min(chunk, s.n - n0);
     const T* g = upstream(n0, nb, buffer);
     if (g == nullptr) return false;
     for (size_t f = 0; f < s.f; ++f) bias[f] += conv_detail::sum(g + f * nb * p, nb * p);
     im2col(x + n0 * image, s, nb, col);
-    gemm<T>(Trans::No, Trans::Yes, int(s.f), int(k), int(nb * p), T(1), g, col, n0 == 0 ? T(0) : T(1), dw);
+    e.Gemm<T>(Trans::No, Trans::Yes, int(s.f), int(k), int(nb * p), T(1), g, col, n0 == 0 ? T(0) : T(1), dw);
     if (dx != nullptr) {
-      gemm<T>(Trans::Yes, Trans::No, int(k), int(nb * p), int(s.f), T(1), w, g, T(0), col);
+      e.Gemm<T>(Trans::Yes, Trans::No, int(k), int(nb * p), int(s.f), T(1), w, g, T(0), col);
       col2im(col, s, nb, dx + n0 * image);
     }
   }
@@ -196,9 +266,9 @@ bool conv_backward_lowered(const T* x, const T* w, T* dx, T* dw, T* db, const Co
 
 // x (n, c, h, w), w (f, c, hh, ww), b (f) -> out (n, f, ho, wo).
 template <typename T>
-void conv_forward(const T* x, const T* w, const T* b, T* out, const ConvShape& s, T* scratch) {
+void conv_forward(Engine& e, const T* x, const T* w, const T* b, T* out, const ConvShape& s, T* scratch) {
   const size_t p = s.p();
-  conv_forward_lowered(x, w, s, scratch, [&](size_t n0, size_t nb, const T* y) {
+  conv_forward_lowered(e, x, w, s, scratch, [&](size_t n0, size_t nb, const T* y) {
     for (size_t i = 0; i < nb; ++i) {
       for (size_t f = 0; f < s.f; ++f) {
         const T* src = y + (f * nb + i) * p;
@@ -212,9 +282,10 @@ void conv_forward(const T* x, const T* w, const T* b, T* out, const ConvShape& s
 
 // dout (n, f, ho, wo), x, w -> dx (n, c, h, w) unless null, dw (f, c, hh, ww), db (f).
 template <typename T>
-void conv_backward(const T* dout, const T* x, const T* w, T* dx, T* dw, T* db, const ConvShape& s, T* scratch) {
+void conv_backward(Engine& e, const T* dout, const T* x, const T* w, T* dx, T* dw, T* db, const ConvShape& s,
+                   T* scratch) {
   const size_t p = s.p();
-  conv_backward_lowered(x, w, dx, dw, db, s, scratch, [&](size_t n0, size_t nb, T* buffer) -> const T* {
+  conv_backward_lowered(e, x, w, dx, dw, db, s, scratch, [&](size_t n0, size_t nb, T* buffer) -> const T* {
     // One image's dout is already (f, p).
     if (nb == 1) return dout + n0 * s.f * p;
     for (size_t i = 0; i < nb; ++i) {

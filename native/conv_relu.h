@@ -25,9 +25,9 @@ inline T relu(T z) {
 
 // out = max(0, conv(x, w) + b), shapes as conv_forward.
 template <typename T>
-void conv_relu_forward(const T* x, const T* w, const T* b, T* out, const ConvShape& s, T* scratch) {
+void conv_relu_forward(Engine& e, const T* x, const T* w, const T* b, T* out, const ConvShape& s, T* scratch) {
   const size_t p = s.p();
-  conv_forward_lowered(x, w, s, scratch, [&](size_t n0, size_t nb, const T* y) {
+  conv_forward_lowered(e, x, w, s, scratch, [&](size_t n0, size_t nb, const T* y) {
     for (size_t i = 0; i < nb; ++i) {
       for (size_t f = 0; f < s.f; ++f) {
         const T* src = y + (f * nb + i) * p;
@@ -42,10 +42,10 @@ void conv_relu_forward(const T* x, const T* w, const T* b, T* out, const ConvSha
 // Backward of conv_relu_forward from its output: the ReLU passes dout where
 // out > 0, which is exactly where the pre-activation was positive.
 template <typename T>
-void conv_relu_backward(const T* dout, const T* x, const T* w, const T* out, T* dx, T* dw, T* db, const ConvShape& s,
-                        T* scratch) {
+void conv_relu_backward(Engine& e, const T* dout, const T* x, const T* w, const T* out, T* dx, T* dw, T* db,
+                        const ConvShape& s, T* scratch) {
   const size_t p = s.p();
-  conv_backward_lowered(x, w, dx, dw, db, s, scratch, [&](size_t n0, size_t nb, T* buffer) -> const T* {
+  conv_backward_lowered(e, x, w, dx, dw, db, s, scratch, [&](size_t n0, size_t nb, T* buffer) -> const T* {
     for (size_t i = 0; i < nb; ++i) {
       for (size_t f = 0; f < s.f; ++f) {
         const size_t from = ((n0 + i) * s.f + f) * p;
@@ -66,10 +66,10 @@ void conv_relu_backward(const T* dout, const T* x, const T* w, const T* out, T* 
 // (planes n f, ho, wo) -> (hp, wp). Pooling the gemm output before adding the
 // bias and applying the ReLU gives the same values, as both are monotonic.
 template <typename T>
-void conv_relu_pool_forward(const T* x, const T* w, const T* b, T* out, int32_t* argmax, const ConvShape& s,
-                            const PoolShape& pool, T* scratch) {
+void conv_relu_pool_forward(Engine& e, const T* x, const T* w, const T* b, T* out, int32_t* argmax,
+                            const ConvShape& s, const PoolShape& pool, T* scratch) {
   const size_t p = s.p(), pooled = pool.ho * pool.wo;
-  conv_forward_lowered(x, w, s, scratch, [&](size_t n0, size_t nb, const T* y) {
+  conv_forward_lowered(e, x, w, s, scratch, [&](size_t n0, size_t nb, const T* y) {
     for (size_t i = 0; i < nb; ++i) {
       for (size_t f = 0; f < s.f; ++f) {
         const size_t to = ((n0 + i) * s.f + f) * pooled;
@@ -85,10 +85,10 @@ void conv_relu_pool_forward(const T* x, const T* w, const T* b, T* out, int32_t*
 // dout goes to the position its window took, where the pooled output is
 // positive. False when an argmax offset is out of range.
 template <typename T>
-bool conv_relu_pool_backward(const T* dout, const T* x, const T* w, const T* out, const int32_t* argmax, T* dx,
-                             T* dw, T* db, const ConvShape& s, const PoolShape& pool, T* scratch) {
+bool conv_relu_pool_backward(Engine& e, const T* dout, const T* x, const T* w, const T* out, const int32_t* argmax,
+                             T* dx, T* dw, T* db, const ConvShape& s, const PoolShape& pool, T* scratch) {
   const size_t p = s.p(), pooled = pool.ho * pool.wo;
-  return conv_backward_lowered(x, w, dx, dw, db, s, scratch, [&](size_t n0, size_t nb, T* buffer) -> const T* {
+  return conv_backward_lowered(e, x, w, dx, dw, db, s, scratch, [&](size_t n0, size_t nb, T* buffer) -> const T* {
     std::fill(buffer, buffer + s.f * nb * p, T(0));
     for (size_t i = 0; i < nb; ++i) {
       for (size_t f = 0; f < s.f; ++f) {

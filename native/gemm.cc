@@ -1,8 +1,10 @@
-// The bare BLAS product, exposed so benchmarks can time the gemm calls a layer
-// makes against the layer itself, in the same process with the same library.
+// The bare product on the environment's engine (oneDNN or OpenBLAS for
+// float32, OpenBLAS for float64), exposed so benchmarks can time the gemm
+// calls a layer makes against the layer itself, in the same process with the
+// same library.
 #include "args.h"
 #include "bindings.h"
-#include "blas.h"
+#include "engine.h"
 
 namespace nndl {
 namespace {
@@ -19,8 +21,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     const auto b = args.Array<T>(7, "b", k * n);
     const auto c = args.Array<T>(9, "c", m * n);
     args.Disjoint<T>({{"c", c}}, {{"a", a}, {"b", b}});
-    gemm<T>(ta ? Trans::Yes : Trans::No, tb ? Trans::Yes : Trans::No, int(m), int(n), int(k), T(alpha), a.data,
-            b.data, T(beta), c.data);
+    EngineOf(info.Env()).Gemm<T>(ta ? Trans::Yes : Trans::No, tb ? Trans::Yes : Trans::No, int(m), int(n), int(k),
+                                 T(alpha), a.data, b.data, T(beta), c.data);
   });
   return info.Env().Undefined();
 }

@@ -39,9 +39,10 @@ Napi::Value Update(const Napi::CallbackInfo& info, const char* fn, std::initiali
 
 // sgd(w, dw, out, lr)
 Napi::Value Sgd(const Napi::CallbackInfo& info) {
-  return Update(info, "sgd", {}, {"learningRate"}, [](const auto* w, const auto* dw, auto*, auto*, auto* out, size_t n, const double* s) {
+  Engine& e = EngineOf(info.Env());
+  return Update(info, "sgd", {}, {"learningRate"}, [&e](const auto* w, const auto* dw, auto*, auto*, auto* out, size_t n, const double* s) {
     using T = std::remove_pointer_t<decltype(out)>;
-    sgd(w, dw, out, n, T(s[0]));
+    sgd(e, w, dw, out, n, T(s[0]));
   });
 }
 

@@ -7,15 +7,16 @@
 #include <cmath>
 #include <cstddef>
 
-#include "blas.h"
+#include "engine.h"
 
 namespace nndl {
 
-// w - lr dw; in place it is BLAS axpy, which spreads long vectors over threads.
+// w - lr dw; in place it is the engine's axpy (OpenBLAS's spreads long vectors
+// over its threads).
 template <typename T>
-void sgd(const T* w, const T* dw, T* out, size_t n, T lr) {
+void sgd(Engine& e, const T* w, const T* dw, T* out, size_t n, T lr) {
   if (out == w) {
-    axpy(n, -lr, dw, out);
+    e.Axpy(n, -lr, dw, out);
     return;
   }
   for (size_t i = 0; i < n; ++i) out[i] = w[i] - lr * dw[i];

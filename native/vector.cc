@@ -2,7 +2,6 @@
 
 #include "args.h"
 #include "bindings.h"
-#include "blas.h"
 
 namespace nndl {
 namespace {
@@ -28,7 +27,7 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
     const auto x = args.Array<T>(1, "x");
     const auto y = args.Array<T>(2, "y", x.length);
     args.SameOrDisjoint<T>({"y", y}, {"x", x});
-    axpy(x.length, static_cast<T>(alpha), static_cast<const T*>(x.data), y.data);
+    EngineOf(info.Env()).Axpy(x.length, static_cast<T>(alpha), static_cast<const T*>(x.data), y.data);
   });
   return info.Env().Undefined();
 }

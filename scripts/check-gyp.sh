@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the addon a second way, with node-gyp from binding.gyp, in a scratch
 # directory (so the cmake-js build in ./build is left alone), then runs the
-# kernel tests against that addon.
+# kernel tests against that addon. NNDL_ONEDNN=0 builds it without oneDNN
+# (float32 on OpenBLAS), as on a machine that lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -23,5 +24,7 @@ if ! (cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild "${args[@]}" >
   exit 1
 fi
 
-echo "check-gyp: node-gyp built $scratch/build/Release/nndl.node; testing it"
-NNDL_ADDON="$scratch/build/Release/nndl.node" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts test/gather.test.ts
+addon="$scratch/build/Release/nndl.node"
+engines=$(NNDL_ENGINE= node -p "require('$addon').engineInfo().available.join(' ')")
+echo "check-gyp: node-gyp built $addon (engines: $engines); testing it"
+NNDL_ADDON="$addon" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts test/gather.test.ts test/engine.test.ts test/conv.test.ts

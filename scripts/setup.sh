@@ -5,6 +5,8 @@
 # (installed when missing, with apt-get as root or through sudo; otherwise
 # the command is printed), then `npm ci`, which builds the addon (cmake-js)
 # and compiles the TypeScript.
+# oneDNN (libdnnl-dev), the float32 engine, is installed too where the
+# distribution has it; without it float32 runs on OpenBLAS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,23 +24,45 @@ command -v redis-server >/dev/null 2>&1 || packages+=(redis-server)
 # curl of the README's serving example, which a test runs.
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
+onednn=()
+if [[ ! -f /usr/include/oneapi/dnnl/dnnl.hpp && ! -f /usr/local/include/oneapi/dnnl/dnnl.hpp ]]; then
+  onednn=(libdnnl-dev)
+fi
 
-if ((${#packages[@]})); then
-  if [[ "$(uname -s)" == Darwin ]]; then
-    echo "setup: missing ${packages[*]}; install them with: brew install cmake pkg-config openblas redis chromium" >&2
+if [[ "$(uname -s)" == Darwin ]]; then
+  if ((${#packages[@]})); then
+    echo "setup: missing ${packages[*]}; install them with: brew install cmake pkg-config openblas redis onednn chromium" >&2
     exit 1
   fi
+  onednn=()
+fi
+
+if ((${#packages[@]} + ${#onednn[@]})); then
   if [[ $EUID -eq 0 ]]; then
     sudo=()
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     sudo=(sudo)
-  else
-    echo "setup: missing ${packages[*]}; install them with: sudo apt-get install -y ${packages[*]}" >&2
+  elif ((${#packages[@]})); then
+    echo "setup: missing ${packages[*]}; install them with: sudo apt-get install -y ${packages[*]} ${onednn[*]}" >&2
     exit 1
+  else
+    echo "setup: oneDNN is missing, so float32 will run on OpenBLAS; for the faster engine: sudo apt-get install -y ${onednn[*]}"
+    onednn=()
   fi
-  echo "setup: installing ${packages[*]}"
+fi
+
+if ((${#packages[@]} + ${#onednn[@]})); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  if ((${#packages[@]})); then
+    echo "setup: installing ${packages[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  fi
+  if ((${#onednn[@]})); then
+    echo "setup: installing ${onednn[*]} (oneDNN, the float32 engine)"
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${onednn[@]}" >/dev/null; then
+      echo "setup: ${onednn[*]} is not available here; float32 will run on OpenBLAS"
+    fi
+  fi
 fi
 
 npm ci --no-audit --no-fund

@@ -56,7 +56,7 @@ test(`fuzz for ${seconds} s`, async () => {
     throw new Error(`fuzz failed at call ${calls} (reproduce with NNDL_FUZZ_SEED=${seed}): ${(e as Error).stack}`);
   } finally {
     Object.assign(console, saved);
-    addon.setBlasThreads(threads);
+    addon.setThreads(threads);
     await memory.close();
   }
   // What never ran to the end is not fuzzed beyond its argument checks: worth a look when the list grows.

@@ -72,10 +72,10 @@ describe('gatherRows and gatherByteRows on minibatches of megabytes', () => {
     const idx = indices(300, n, 3);
     const dst = new Float32Array(300 * ROW);
     try {
-      addon.setBlasThreads(1);
+      addon.setThreads(1);
       addon.gatherRows(src, idx, dst, ROW);
     } finally {
-      addon.setBlasThreads(threads);
+      addon.setThreads(threads);
     }
     expect(firstDifference(dst, expected(src, idx, dst))).toBe(-1);
   });

@@ -225,7 +225,7 @@ describe('the addon checks its arguments again', () => {
         }
       }
     }
-    addon.setBlasThreads(threads);
+    addon.setThreads(threads);
   });
 });
 

@@ -59,6 +59,45 @@ test('100 iterations of train end at the notebook loss 0.01449786458776595', () 
   expect(stats.valAccHistory[99]).toBe(1);
 });
 
+test.each(['float64', 'float32'] as const)(
+  'train equals the reference loop (loss, then w -= lr * grad, decay per epoch) up to rounding, %s',
+  (dtype) => {
+    const X = new NumpyRandomState(3).randn(60, 20).astype(dtype);
+    const y = Array.from(new NumpyRandomState(4).randint(0, 4, 60));
+    const options = { learningRate: 0.05, learningRateDecay: 0.9, reg: 0.1, batchSize: 16 };
+    const trained = new StandaloneTwoLayerNet(20, 10, 4, { std: 0.1, dtype, rng: 5 });
+    const stats = trained.train(X, y, X, y, { ...options, numIters: 30, rng: 6 });
+    // The reference's train(), written out over the same minibatches.
+    const net = new StandaloneTwoLayerNet(20, 10, 4, { std: 0.1, dtype, rng: 5 });
+    const sampler = new NumpyRandomState(6);
+    let lr = options.learningRate;
+    const losses: number[] = [];
+    for (let it = 0; it < 30; it++) {
+      const idx = sampler.choice(60, 16);
+      const xb = fromArray(Array.from(idx, (i) => Array.from(X.data.subarray(i * 20, (i + 1) * 20))), dtype);
+      const [loss, grads] = net.loss(xb, Array.from(idx, (i) => y[i]), options.reg);
+      losses.push(loss);
+      for (const name of ['W1', 'b1', 'W2', 'b2']) {
+        const p = net.params[name];
+        for (let k = 0; k < p.size; k++) p.data[k] -= lr * grads[name].data[k];
+      }
+      if (it % (60 / 16) === 0) lr *= options.learningRateDecay;
+    }
+    const tol = dtype === 'float64' ? 1e-12 : 1e-5;
+    for (let it = 0; it < 30; it++) expect(Math.abs(stats.lossHistory[it] - losses[it]) / losses[it]).toBeLessThan(tol);
+    for (const name of ['W1', 'b1', 'W2', 'b2']) expect(relError(trained.params[name], net.params[name])).toBeLessThan(tol);
+  },
+);
+
+test('train refuses parameters replaced by tensors of another shape or dtype', () => {
+  const { X, y } = toyData();
+  const net = toyModel();
+  net.params.W1 = fromArray([[1, 2]]);
+  expect(() => net.train(X, y, X, y, { numIters: 1 })).toThrow(
+    /^StandaloneTwoLayerNet.train: Expected a float64 tensor of 40 values for params.W1 but received float64 Tensor of shape \[1, 2\]$/,
+  );
+});
+
 test('bad input', () => {
   const net = toyModel();
   expect(() => net.loss(fromArray([[1, 2, 3]]))).toThrow(/X has shape \[1, 3\] but the network takes 4 inputs/);

@@ -1,33 +1,70 @@
 """
-What the Python peers share: the workload spec, CIFAR-shaped data, a
-sampler for microbenchmarks, and the description of the BLAS a process
-loaded (read from /proc/self/maps, then asked through ctypes).
+What the Python peers share: the workload spec, the data (the real CIFAR-10
+when NNDL_BENCH_DATA names its archive, else CIFAR-shaped generated pixels;
+NNDL_BENCH_SMOKE=1 shrinks it as workloads.ts does), a sampler for
+microbenchmarks, and the description of the BLAS a process loaded (read from
+/proc/self/maps, then asked through ctypes).
 """
 import ctypes
 import json
 import os
+import pickle
 import resource
+import tarfile
 import time
 
 import numpy as np
 
 SPEC = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'workloads.json')))
+if os.environ.get('NNDL_BENCH_SMOKE') == '1':
+    SPEC['data'].update(train=SPEC['smoke']['train'], val=SPEC['smoke']['val'])
+    for _w in SPEC['workloads'].values():
+        if _w['kind'] == 'standalone':
+            _w['iterations'] = SPEC['smoke']['iterations']
+DATA_SOURCE = os.environ.get('NNDL_BENCH_DATA') or None
+
+
+def cifar10_training_bytes(archive):
+    """The 50,000 training images of a CIFAR-10 archive (binary or Python release) as (N, 3072) uint8, and labels."""
+    batches = {}
+    with tarfile.open(archive, 'r:gz') as tar:
+        for member in tar:
+            name = os.path.basename(member.name)
+            if name.startswith('data_batch_') and member.isfile():
+                raw = tar.extractfile(member).read()
+                if name.endswith('.bin'):
+                    rows = np.frombuffer(raw, np.uint8).reshape(-1, 3073)
+                    batches[name[:-4]] = (rows[:, 1:], rows[:, 0].astype(np.int64))
+                else:
+                    d = pickle.loads(raw, encoding='bytes')
+                    batches[name] = (np.asarray(d[b'data'], np.uint8), np.asarray(d[b'labels'], np.int64))
+    parts = [batches['data_batch_%d' % i] for i in range(1, 6)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def data(dtype):
-    """Random pixels, mean-subtracted, as (N, 3, 32, 32) arrays of dtype, and labels."""
+    """
+    The training and validation splits as (N, 3, 32, 32) arrays of dtype, and
+    labels: the reference's split of the real CIFAR-10 with the training mean
+    subtracted, or random pixels minus 127.5.
+    """
     d = SPEC['data']
-    rng = np.random.default_rng(0)
-    dim = int(np.prod(d['shape']))
-
-    def split(n):
-        x = rng.integers(0, 256, (n, dim), dtype=np.uint8).astype(dtype)
-        x -= 127.5
-        return x.reshape((n, *d['shape'])), rng.integers(0, d['classes'], n)
-
-    X_train, y_train = split(d['train'])
-    X_val, y_val = split(d['val'])
-    return {'X_train': X_train, 'y_train': y_train, 'X_val': X_val, 'y_val': y_val}
+    n_train, n_val = d['train'], d['val']
+    if DATA_SOURCE:
+        pixels, labels = cifar10_training_bytes(DATA_SOURCE)
+        X = pixels[:n_train + n_val].astype(dtype)
+        X -= X[:n_train].mean(axis=0, dtype=np.float64).astype(dtype)
+        y = labels[:n_train + n_val]
+    else:
+        rng = np.random.default_rng(0)
+        dim = int(np.prod(d['shape']))
+        X = rng.integers(0, 256, (n_train + n_val, dim), dtype=np.uint8).astype(dtype)
+        X -= 127.5
+        y = rng.integers(0, d['classes'], n_train + n_val)
+    X = X.reshape((-1, *d['shape']))
+    # Copies, so each split is its own contiguous array as the reference's loader gives them.
+    return {'X_train': X[:n_train].copy(), 'y_train': y[:n_train].copy(),
+            'X_val': X[n_train:].copy(), 'y_val': y[n_train:].copy()}
 
 
 def sample_micros(fn, samples=21, sample_seconds=0.02):
@@ -76,6 +113,7 @@ def blas_info():
 
 
 def emit(result):
-    """Prints the result as one JSON line, with the peak RSS of the process."""
+    """Prints the result as one JSON line, with the peak RSS of the process and the data it trained on."""
     result['maxRssMiB'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.setdefault('data', DATA_SOURCE or 'generated')
     print(json.dumps(result), flush=True)

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { measureAll } from '../harness';
-import { INPUT_DIM, SPEC, emit, workloadData, type RunnerResult, type Workload } from '../workloads';
+import { INPUT_DIM, SPEC, emit, workloadData, type KernelResult, type RunnerResult, type TrainingResult, type Workload } from '../workloads';
 
 interface Layer {
   W: tf.Variable;
@@ -54,9 +54,9 @@ function stepper(w: Workload, layers: Layer[], X: tf.Tensor2D, y: tf.Tensor1D, r
     });
 }
 
-function run(name: 'W1' | 'W2' | 'W3', iterationsArg: number): RunnerResult {
+async function run(name: 'W1' | 'W2' | 'W3', iterationsArg: number): Promise<TrainingResult> {
   const w = SPEC.workloads[name];
-  const { train, val } = workloadData('float32');
+  const { train, val } = await workloadData('float32');
   const X = tf.tensor2d(train.X.data as Float32Array, [train.X.shape[0], INPUT_DIM]);
   const y = tf.tensor1d(train.y, 'int32');
   const layers = network(w, w.kind === 'standalone' ? w.std : w.weightScale);
@@ -84,7 +84,7 @@ function run(name: 'W1' | 'W2' | 'W3', iterationsArg: number): RunnerResult {
   return { peer: `tfjs-${tf.getBackend()}`, seconds, iterations, iterationsPerEpoch: perEpoch, dtype: 'float32' };
 }
 
-function kernels(): RunnerResult {
+function kernels(): KernelResult {
   const k = SPEC.kernels;
   const fns: Record<string, () => void> = {};
   const x = tf.randomNormal([k.batch, k.inputDim], 0, 1, 'float32', 0) as tf.Tensor2D;
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   await tf.ready();
   let result: RunnerResult;
   if (name === 'W4') result = kernels();
-  else if (name === 'W1' || name === 'W2' || name === 'W3') result = run(name, Number(iterations ?? 0));
+  else if (name === 'W1' || name === 'W2' || name === 'W3') result = await run(name, Number(iterations ?? 0));
   else throw new Error(`tfjs peer: expected W1, W2, W3 or W4 but received ${name}`);
   emit({ ...result, version: tf.version_core, threads: 1 });
 }

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 
-import { setBlasThreads } from '../blas';
+import { setThreads } from '../engine';
 import { loadModel } from '../models/load';
 import { serveModel } from '../serve/server';
 import { CliError } from './errors';
@@ -32,7 +32,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  setBlasThreads(options.blasThreads);
+  setThreads(options.blasThreads);
   let server;
   try {
     server = await serveModel(model, { port: options.port, host: options.host, maxBodyBytes: options.maxBody, maxBatch: options.maxBatch });

@@ -241,6 +241,7 @@ export const API: Record<string, Row> = {
   readPickle: { parser: true },
   decodeSafetensors: { parser: true },
   setBlasThreads: { args: (g) => [g.rand.int(1, 2)] },
+  setThreads: { args: (g) => [g.rand.int(1, 2)] },
   cholesky: { args: (g) => [g.spd()] },
   choleskySolve: { args: (g) => [nndl.cholesky(g.spd()), g.t(g.n, g.m)] },
   logDetFromCholesky: { args: (g) => [nndl.cholesky(g.spd())] },

@@ -231,7 +231,8 @@ export const BINDINGS: Record<keyof NativeBinding, (b: CallBuilder) => unknown> 
       .orNull((c) => c.f64(channels * plane)).anyFloat(count * channels * plane, written);
   },
   blasInfo: () => undefined,
-  setBlasThreads: (b) => { b.num(b.rand.int(1, 2)); },
+  engineInfo: () => undefined,
+  setThreads: (b) => { b.num(b.rand.int(1, 2)); },
   adviseHugePages: (b) => { b.in(b.dims(1, 40)[0]); },
   cholesky: (b) => {
     const [n] = b.dims(1);

@@ -7,7 +7,7 @@ import path from 'node:path';
 
 import { Piscina } from 'piscina';
 
-import { setBlasThreads } from '../../blas';
+import { setThreads } from '../../engine';
 import type { TrainConfig } from '../model-config';
 import type { SharedData } from './shared-data';
 import type { TrialResult } from './trial';
@@ -26,11 +26,11 @@ export class TrialPool {
   private readonly pool: Piscina<TrialTask, TrialResult>;
 
   /**
-   * `threads` trials at a time; every BLAS call uses `blasThreads` threads
-   * (a setting of the whole process).
+   * `threads` trials at a time; every product (OpenBLAS and oneDNN) uses
+   * `blasThreads` threads (a setting of the whole process).
    */
   constructor(readonly threads: number, readonly blasThreads: number) {
-    setBlasThreads(blasThreads);
+    setThreads(blasThreads);
     this.pool = new Piscina({ filename: path.join(__dirname, 'trial-thread.js'), minThreads: threads, maxThreads: threads });
   }
 
