@@ -1,17 +1,23 @@
 /** Loading a checkpoint whatever architecture it holds. */
 import { readCheckpoint } from './checkpoint';
 import { FullyConnectedNet } from './fully-connected-net';
+import { Sequential } from './sequential';
 import { StandaloneTwoLayerNet } from './standalone-two-layer-net';
 import { TwoLayerNet } from './two-layer-net';
 
 const BUILDERS = {
+  Sequential: Sequential.fromCheckpoint,
   TwoLayerNet: TwoLayerNet.fromCheckpoint,
   FullyConnectedNet: FullyConnectedNet.fromCheckpoint,
   StandaloneTwoLayerNet: StandaloneTwoLayerNet.fromCheckpoint,
 } as const;
 
-/** Loads a model saved by any nndl model's `save`, as the class its metadata names. */
-export function loadModel(file: string): TwoLayerNet | FullyConnectedNet | StandaloneTwoLayerNet {
+/**
+ * Loads a model saved by any nndl model's `save`, as the class its metadata
+ * names: a Sequential (TwoLayerNet, FullyConnectedNet, ... are ones), or the
+ * two_layer_nn notebook's StandaloneTwoLayerNet.
+ */
+export function loadModel(file: string): Sequential | StandaloneTwoLayerNet {
   const checkpoint = readCheckpoint(file);
   const { architecture } = checkpoint;
   if (!Object.prototype.hasOwnProperty.call(BUILDERS, architecture)) {
