@@ -186,7 +186,7 @@ function activation<T extends string, C>(
     forward: (x, _p, _s, run) => forward(x, { out: run.out }),
     backward: (dout, cache, _p, run) => (run.needDx ? backward(dout, cache, { dx: run.dx }) : null),
     token: { syntax: type, pattern: new RegExp(`^${type}$`), read: () => ({}), write: () => type },
-    samples: [[10, 10], [3, 4, 5], [7]].map((input) => ({ label: `(${input.join(', ')})`, options: {}, input })),
+    samples: [[10, 10], [3, 4, 5], [7]].map((input) => ({ label: `x ${formatShape(input)}`, options: {}, input })),
   });
 }
 
@@ -275,7 +275,7 @@ const leakyRelu = define<LeakyReluSpec, LeakyReluSpec, LeakyReluCache>({
     syntax: 'leakyrelu[<alpha>]', pattern: /^leakyrelu(\d*\.?\d+(?:e-?\d+)?)?$/,
     read: (m) => (m[1] === undefined ? {} : { alpha: Number(m[1]) }), write: (s) => `leakyrelu${s.alpha}`,
   },
-  samples: [[10, 10], [3, 4, 5], [7]].map((input) => ({ label: `alpha 0.1, (${input.join(', ')})`, options: { alpha: 0.1 }, input })),
+  samples: [[10, 10], [3, 4, 5], [7]].map((input) => ({ label: `alpha 0.1, x ${formatShape(input)}`, options: { alpha: 0.1 }, input })),
 });
 
 export interface BatchnormSpec extends LayerSpec {
@@ -296,7 +296,7 @@ const batchnorm = define<BatchnormSpec, BatchnormParam, BatchnormCache | null>({
   }),
   outputShape: (fn, name, _spec, input) => {
     if (input.length !== 1) {
-      throw new RangeError(`${fn}: ${name} (batchnorm) normalizes features of flat examples but receives examples of shape ${formatShape(input)}`);
+      throw new RangeError(`${fn}: ${name} normalizes features of flat examples but receives examples of shape ${formatShape(input)}`);
     }
     return input;
   },
@@ -318,7 +318,7 @@ const batchnorm = define<BatchnormSpec, BatchnormParam, BatchnormCache | null>({
     return batchnormBackward(dout, cache, { dx: run.dx, dw: run.grads.gamma, db: run.grads.beta })[0];
   },
   token: { syntax: 'bn', pattern: /^(?:bn|batchnorm)$/, read: () => ({}), write: () => 'bn' },
-  samples: [{ label: '(8, 4)', options: {}, input: [8, 4] }],
+  samples: [{ label: 'x [8, 4]', options: {}, input: [8, 4] }],
 });
 
 export interface DropoutSpec extends LayerSpec {
@@ -339,7 +339,7 @@ const dropout = define<DropoutSpec, DropoutParam, DropoutCache>({
   },
   backward: (dout, cache, _p, run) => (run.needDx ? dropoutBackward(dout, cache, { dx: run.dx }) : null),
   token: { syntax: 'dropout<p>', pattern: /^dropout(\d*\.?\d+)$/, read: (m) => ({ p: Number(m[1]) }), write: (s) => `dropout${s.p}` },
-  samples: [{ label: 'p 0.3 (fixed seed), (8, 4)', options: { p: 0.3 }, input: [8, 4] }],
+  samples: [{ label: 'p 0.3 (fixed seed), x [8, 4]', options: { p: 0.3 }, input: [8, 4] }],
 });
 
 const flatten = define<{ type: 'flatten' }, undefined, Shape>({
@@ -350,7 +350,7 @@ const flatten = define<{ type: 'flatten' }, undefined, Shape>({
   forward: (x, _p, _s) => [x.reshape(x.shape[0], -1), x.shape],
   backward: (dout, shape, _p, run) => (run.needDx ? dout.reshape(...shape) : null),
   token: { syntax: 'flatten', pattern: /^flatten$/, read: () => ({}), write: () => 'flatten' },
-  samples: [{ label: '(2, 3, 4, 5)', options: {}, input: [2, 3, 4, 5] }],
+  samples: [{ label: 'x [2, 3, 4, 5]', options: {}, input: [2, 3, 4, 5] }],
 });
 
 /** Every layer, by type. */

@@ -84,7 +84,7 @@ const DEFAULT_INPUT = Object.freeze([3, 32, 32]);
 export function layerSpecs(fn: string, layers: unknown): { specs: LayerSpec[]; loss: LossKind } {
   const list = typeof layers === 'string' ? parseLayers(fn, layers) : layers;
   if (!Array.isArray(list)) throw invalidType(fn, 'layers', 'an array of layer specs or a layer-list string', layers);
-  if (list.length < 2) throw invalidValue(fn, 'layers', 'at least one layer and a loss', layers);
+  if (list.length === 0) throw invalidValue(fn, 'layers', 'at least one layer and a loss', layers);
   const specs: LayerSpec[] = [];
   list.forEach((value, i) => {
     const o = objectArg(fn, `layers[${i}]`, value);
@@ -103,6 +103,7 @@ export function layerSpecs(fn: string, layers: unknown): { specs: LayerSpec[]; l
     }
     specs.push(kind.spec(fn, `layers[${i}]`, o));
   });
+  if (specs.length === 0) throw invalidValue(fn, 'layers', 'at least one layer before the loss', layers);
   return { specs, loss: LOSSES[(list[list.length - 1] as LayerInput).type as keyof typeof LOSSES] };
 }
 
