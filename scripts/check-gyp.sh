@@ -24,4 +24,4 @@ if ! (cd "$scratch" && "$root/node_modules/.bin/node-gyp" rebuild "${args[@]}" >
 fi
 
 echo "check-gyp: node-gyp built $scratch/build/Release/nndl.node; testing it"
-NNDL_ADDON="$scratch/build/Release/nndl.node" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts test/gather.test.ts
+NNDL_ADDON="$scratch/build/Release/nndl.node" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts test/gather.test.ts test/batcher.test.ts
