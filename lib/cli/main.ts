@@ -14,6 +14,7 @@ import {
   nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
   positiveNumberList, probability,
 } from './options';
+import { resolveModel } from './model-config';
 import { sweep } from './sweep';
 import { train } from './train';
 
@@ -22,8 +23,9 @@ const UPDATES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam'];
 /** Options of the model and optimizer, shared by train and sweep. */
 function modelOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--model <kind>', 'two-layer (TwoLayerNet) or fc (FullyConnectedNet)').choices(['two-layer', 'fc']).default('two-layer'))
-    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated', positiveIntList, [200])
+    .addOption(new Option('--model <kind>', 'two-layer (TwoLayerNet, the default), fc (FullyConnectedNet) or conv (a convolutional net)').choices(['two-layer', 'fc', 'conv']))
+    .option('--layers <list>', 'the network as a layer list, e.g. conv32k3p1,bn,relu,pool2,affine10 (see the README)')
+    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 200)', positiveIntList)
     .option('--batchnorm', 'batch normalization after each hidden affine layer (fc)', false)
     .option('--dropout <p>', 'probability of dropping a hidden unit (fc)', probability, 0)
     .addOption(new Option('--dtype <dtype>', 'precision').choices(['float32', 'float64']).default('float32'))
@@ -33,6 +35,7 @@ function modelOptions(cmd: Command): Command {
     .option('--epochs <n>', 'epochs', positiveInt, 10)
     .option('--batch-size <n>', 'minibatch size', positiveInt, 100)
     .option('--seed <n>', 'seed of the weights, the sampling and generated data', nonNegativeInt, 0)
+    .option('--augment', 'random crops (pad 4) and horizontal flips of the training images', false)
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
 
@@ -47,7 +50,7 @@ export function program(): Command {
     .option('--reg <strength>', 'L2 regularization', nonNegativeNumber, 0)
     .option('--out <dir>', 'output directory', 'nndl-run')
     .action(async (o) => {
-      process.exitCode = await train({ ...o, weightScale: o.weightScale, lrDecay: o.lrDecay, batchSize: o.batchSize });
+      process.exitCode = await train(resolveModel({ ...o, weightScale: o.weightScale, lrDecay: o.lrDecay, batchSize: o.batchSize }));
     });
 
   modelOptions(root.command('sweep').description('train a grid of settings in parallel and keep the best model'))
@@ -57,7 +60,7 @@ export function program(): Command {
     .option('--workers <n>', 'trials run at once, each on its own thread', positiveInt, os.cpus().length)
     .option('--out <dir>', 'output directory', 'nndl-sweep')
     .action(async (o) => {
-      process.exitCode = await sweep({ ...o, hiddenSizes: o.hiddenSizes, lrDecay: o.lrDecay, batchSize: o.batchSize, lrs: o.lr, regs: o.reg });
+      process.exitCode = await sweep(resolveModel({ ...o, hiddenSizes: o.hiddenSizes, lrDecay: o.lrDecay, batchSize: o.batchSize, lrs: o.lr, regs: o.reg }));
     });
 
   root.command('eval')

@@ -39,7 +39,7 @@ const tensor = (t: SharedTensor) => new Tensor(t.data, t.shape);
 export default function trial(config: TrainConfig): TrialResult {
   const XTrain = tensor(shared.XTrain);
   const started = process.hrtime.bigint();
-  const model = buildModel(config, XTrain.size / XTrain.shape[0], shared.numClasses, config.seed);
+  const model = buildModel(config, XTrain.shape.slice(1), shared.numClasses, config.seed);
   const solver = new Solver(model, { XTrain, yTrain: shared.yTrain, XVal: tensor(shared.XVal), yVal: shared.yVal }, solverOptions(config));
   let failure: string | undefined;
   try {

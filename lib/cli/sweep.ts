@@ -14,7 +14,8 @@ import { setBlasThreads } from '../blas';
 import { sweepPlot } from '../report/plots';
 import { sharedZeros, type Tensor } from '../tensor';
 import { loadData, type SplitData } from './data';
-import { buildModel, checkModelConfig, type TrainConfig } from './model-config';
+import { CliError } from './errors';
+import { buildModel, checkModelConfig, describeModel, type TrainConfig } from './model-config';
 import type { SharedData, TrialResult } from './sweep-worker';
 import { prepareOut } from './train';
 
@@ -42,6 +43,9 @@ function shareLabels(y: Int32Array): Int32Array {
 }
 
 export async function sweep(options: SweepOptions): Promise<number> {
+  if (options.hiddenSizes && options.model !== 'two-layer' && options.model !== 'fc') {
+    throw new CliError(`--hidden-sizes sweeps the widths of two-layer and fc networks, not ${options.model === 'conv' ? '--model conv' : '--layers'}`);
+  }
   const hiddens = options.hiddenSizes ? options.hiddenSizes.map((w) => options.hidden.map(() => w)) : [options.hidden];
   const trials: TrainConfig[] = [];
   for (const hidden of hiddens) {
@@ -75,7 +79,7 @@ export async function sweep(options: SweepOptions): Promise<number> {
   try {
     results = await Promise.all(trials.map(async (t, i) => {
       const r = (await pool.run(t)) as TrialResult;
-      note(`trial ${i + 1}/${trials.length}: lr ${t.lr} reg ${t.reg} hidden [${t.hidden.join(', ')}]: val acc ${r.valAcc.toFixed(3)} (${r.seconds.toFixed(1)} s)${r.error ? ' diverged' : ''}`);
+      note(`trial ${i + 1}/${trials.length}: lr ${t.lr} reg ${t.reg} ${describeModel(t)}: val acc ${r.valAcc.toFixed(3)} (${r.seconds.toFixed(1)} s)${r.error ? ' diverged' : ''}`);
       return r;
     }));
   } finally {
@@ -94,7 +98,7 @@ export async function sweep(options: SweepOptions): Promise<number> {
   });
 
   const best = ranked[0];
-  const model = buildModel(best.config, data.XTrain.size / data.XTrain.shape[0], data.classNames.length, best.config.seed);
+  const model = buildModel(best.config, data.XTrain.shape.slice(1), data.classNames.length, best.config.seed);
   for (const [name, p] of Object.entries(best.result.params)) model.params[name].data.set(p.data);
   model.save(path.join(options.out, 'model.safetensors'));
   const label = (t: TrainConfig) =>

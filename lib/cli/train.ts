@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Solver } from '../solver';
 import { loadData, type SplitData } from './data';
 import { CliError } from './errors';
-import { buildModel, checkModelConfig, solverOptions, type TrainConfig } from './model-config';
+import { buildModel, checkModelConfig, describeModel, solverOptions, type TrainConfig } from './model-config';
 import { createProgress } from './progress';
 import { writeRunFiles } from './run-files';
 
@@ -46,13 +46,12 @@ export async function train(options: TrainOptions): Promise<number> {
   const stdout = process.stdout;
   const note = (line: string) => stdout.write(`${line}\n`);
   const data: SplitData = await loadData({ data: options.data, dtype: options.dtype, seed: options.seed, note });
-  const inputDim = data.XTrain.size / data.XTrain.shape[0];
-  const model = buildModel(options, inputDim, data.classNames.length, options.seed);
+  const model = buildModel(options, data.XTrain.shape.slice(1), data.classNames.length, options.seed);
   const iterationsPerEpoch = Math.max(Math.floor(data.XTrain.shape[0] / options.batchSize), 1);
   note(
-    `training ${model.architecture} [${options.hidden.join(', ')}] on ${data.source}: ` +
+    `training ${model.architecture} ${describeModel(options)} on ${data.source}: ` +
       `${data.XTrain.shape[0]} train / ${data.XVal.shape[0]} val / ${data.XTest.shape[0]} test, ` +
-      `${options.epochs} epochs of ${iterationsPerEpoch} iterations, ${options.update} lr ${options.lr}`,
+      `${options.epochs} epochs of ${iterationsPerEpoch} iterations, ${options.update} lr ${options.lr}${options.augment ? ', augmented' : ''}`,
   );
   const progress = createProgress(stdout, iterationsPerEpoch);
   const epochSeconds: number[] = [];
