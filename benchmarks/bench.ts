@@ -1,6 +1,6 @@
 /**
  * Every benchmark side by side, in one run: the workloads of workloads.json
- * (W1-W3 training, W4 kernels) for nndl, the gemm ceiling and each peer
+ * (W1-W3 and W5 training, W4 kernels) for nndl, the gemm ceiling and each peer
  * present, in interleaved rounds of fresh processes under the same
  * environment; then the same table with OPENBLAS_CORETYPE=SkylakeX for the
  * OpenBLAS-based runners (when the CPU has AVX-512); the scaling sweep; the
@@ -26,7 +26,7 @@ import { failed, type Outcome, type RunnerResult } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_DATA = path.resolve(ROOT, '..', 'shared', 'datasets', 'cifar-10-binary.tar.gz');
-const TRAINING: WorkloadName[] = ['W1', 'W2', 'W3'];
+const TRAINING: WorkloadName[] = ['W1', 'W2', 'W3', 'W5'];
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);

@@ -4,19 +4,23 @@
  * one JSON line (see workloads.ts).
  *
  *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4 [--bytes]
+ *   node dist/benchmarks/nndl-runner.js W5 [--iterations K]
  *
  * --bytes trains W2 and W3 from uint8 pixels (ByteImages) instead of arrays
- * of the workload's dtype.
+ * of the workload's dtype. --iterations times W5 over K iterations instead of
+ * the workload's.
  */
 import {
-  FullyConnectedNet, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
+  FullyConnectedNet, Sequential, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
   reluBackward, reluForward, softmaxLoss, svmLoss, type Model,
 } from '../lib/index';
 import { native } from '../lib/native';
 import { NumpyRandomState } from '../lib/random';
-import { forwardGemms, secondsOf, stepGemms } from './ceiling';
+import { forwardGemms, layerGemms, secondsOf, stepGemms } from './ceiling';
 import { measureAll } from './harness';
-import { INPUT_DIM, SPEC, cifarBytes, emit, workloadData, type RunnerResult, type SolverWorkload, type StandaloneWorkload } from './workloads';
+import {
+  INPUT_DIM, SPEC, cifarBytes, emit, workloadData, type LayersWorkload, type RunnerResult, type SolverWorkload, type StandaloneWorkload,
+} from './workloads';
 
 /** Epochs of W2/W3 per process, each paired with its ceiling. */
 const EPOCHS = 3;
@@ -92,6 +96,47 @@ function solver(w: SolverWorkload, bytes: boolean): RunnerResult {
   };
 }
 
+/**
+ * Solver steps of a layer list (W5), each followed by its gemms timed alone,
+ * over `timed` iterations after two (the first is followed by an accuracy
+ * check); both sums scaled to the epoch.
+ */
+function layers(w: LayersWorkload, timed: number): RunnerResult {
+  const { train, val } = workloadData(w.dtype);
+  const model = new Sequential(w.layers, { inputShape: SPEC.data.shape, dtype: w.dtype, rng: 0 });
+  const iterationsPerEpoch = Math.floor(SPEC.data.train / w.batch);
+  const gemms = layerGemms(w.layers, SPEC.data.shape, w.batch, w.dtype);
+  secondsOf(gemms, 1);
+  const warmup = 2;
+  let steps = 0;
+  let ceiling = 0;
+  let last = 0n;
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+    updateRule: 'sgd', optimConfig: { learningRate: w.learningRate }, batchSize: w.batch, numEpochs: 1,
+    numTrainSamples: 100, numValSamples: 100, verbose: false, rng: 1,
+    onIteration: (e) => {
+      const now = process.hrtime.bigint();
+      if (e.iteration > warmup) steps += Number(now - last) / 1e9;
+      if (e.iteration === warmup + timed) {
+        solver.stop();
+        return;
+      }
+      if (e.iteration >= warmup) {
+        const t0 = process.hrtime.bigint();
+        gemms();
+        ceiling += Number(process.hrtime.bigint() - t0) / 1e9;
+      }
+      last = process.hrtime.bigint();
+    },
+  });
+  solver.train();
+  const scale = iterationsPerEpoch / timed;
+  return {
+    peer: 'nndl', seconds: steps * scale, iterations: timed, iterationsPerEpoch, gemmSeconds: ceiling * scale,
+    ratios: [steps / ceiling], layers: w.layers,
+  };
+}
+
 function kernels(): RunnerResult {
   const k = SPEC.kernels;
   const rng = new NumpyRandomState(0);
@@ -137,8 +182,13 @@ function main(): void {
   } else if (name === 'W1' || name === 'W2' || name === 'W3') {
     const w = SPEC.workloads[name];
     result = w.kind === 'standalone' ? standalone(w) : solver(w, process.argv[3] === '--bytes');
+  } else if (name === 'W5') {
+    const w = SPEC.workloads.W5;
+    const k = process.argv[3] === '--iterations' ? Number(process.argv[4]) : w.iterations;
+    if (!Number.isSafeInteger(k) || k < 1) throw new Error(`nndl-runner: expected a positive number of iterations but received ${process.argv[4]}`);
+    result = layers(w, k);
   } else {
-    throw new Error(`nndl-runner: expected W1, W2, W3 or W4 but received ${name}`);
+    throw new Error(`nndl-runner: expected W1, W2, W3, W4 or W5 but received ${name}`);
   }
   emit({ ...result, blas: [blasInfo()] });
 }

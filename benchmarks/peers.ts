@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import type { Outcome, RunnerResult } from './workloads';
 
-export type WorkloadName = 'W1' | 'W2' | 'W3' | 'W4';
+export type WorkloadName = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
 
 export interface Runner {
   name: string;
@@ -65,6 +65,7 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
     const python = numpy.python;
     runners.push({
       name: 'numpy', note: `the reference's code ported to numpy (benchmarks/peers/reference.py), ${python}`, openblas: true,
+      only: ['W1', 'W2', 'W3', 'W4'],
       command: (w) => ({ file: python, args: [path.join(PEERS, 'numpy_peer.py'), w], cwd: PEERS }),
     });
   } else {
@@ -96,7 +97,7 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
     for (const backend of ['wasm', 'cpu'] as const) {
       const partial = PARTIAL[backend];
       runners.push({
-        name: `tfjs-${backend}`, openblas: false,
+        name: `tfjs-${backend}`, openblas: false, only: ['W1', 'W2', 'W3', 'W4'],
         note: `TensorFlow.js ${backend === 'wasm' ? 'WASM (XNNPACK, SIMD, one thread in Node)' : 'CPU (plain JavaScript)'}, float32 only; ` +
           `timed over ${partial.W2} iterations of W2/W3 and ${partial.W1} of W1, scaled`,
         command: (w) => ({ file: process.execPath, args: [tfjs, backend, w, String(partial[w] ?? 0)] }),

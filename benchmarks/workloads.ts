@@ -34,11 +34,23 @@ export interface SolverWorkload {
   weightScale: number;
 }
 
-export type Workload = StandaloneWorkload | SolverWorkload;
+/** A network given as a layer list (the default conv net), trained by the Solver; timed over some iterations. */
+export interface LayersWorkload {
+  title: string;
+  kind: 'layers';
+  layers: string;
+  batch: number;
+  dtype: DType;
+  learningRate: number;
+  /** Iterations timed and scaled to the epoch. */
+  iterations: number;
+}
+
+export type Workload = StandaloneWorkload | SolverWorkload | LayersWorkload;
 
 export interface Spec {
   data: { train: number; val: number; shape: [number, number, number]; classes: number };
-  workloads: { W1: StandaloneWorkload; W2: SolverWorkload; W3: SolverWorkload };
+  workloads: { W1: StandaloneWorkload; W2: SolverWorkload; W3: SolverWorkload; W5: LayersWorkload };
   kernels: { batch: number; inputDim: number; outputs: number[]; classes: number; dtypes: DType[] };
 }
 
@@ -78,7 +90,7 @@ export function workloadData(dtype: DType): { train: Split; val: Split } {
 /** What a runner prints as its one JSON line. */
 export interface RunnerResult {
   peer: string;
-  /** Seconds of the measured run: W1's whole train(), or one epoch of W2/W3 (scaled when partial). */
+  /** Seconds of the measured run: W1's whole train(), or one epoch of W2/W3/W5 (scaled when partial). */
   seconds?: number;
   iterations?: number;
   iterationsPerEpoch?: number;
