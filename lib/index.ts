@@ -34,6 +34,8 @@ export type { TwoLayerNetOptions } from './models/two-layer-net';
 export { FullyConnectedNet } from './models/fully-connected-net';
 export type { FullyConnectedNetOptions } from './models/fully-connected-net';
 export { Sequential } from './models/sequential';
+export { ThreeLayerConvNet } from './models/three-layer-conv-net';
+export type { ThreeLayerConvNetOptions } from './models/three-layer-conv-net';
 export type { SequentialOptions, LayerInput, InitRule } from './models/sequential';
 export { LAYERS, LOSSES } from './layers/specs';
 export type { LayerKind, LossKind, LayerSpec, ParamDef, GradcheckSample } from './layers/specs';
