@@ -56,7 +56,7 @@ function layers(): void {
 }
 
 function checkGradients(model: Model, X: Tensor, y: Int32Array): void {
-  for (const [name, error] of modelGradientErrors(model, X, y, NOTEBOOK_CHECK)) console.log(`${name} relative error: ${error}`);
+  for (const { name, error } of modelGradientErrors(model, X, y, NOTEBOOK_CHECK)) console.log(`${name} relative error: ${error}`);
 }
 
 function twoLayerNet(): void {

@@ -1,6 +1,6 @@
 /**
- * Loads the compiled addon (build/Release/nndl.node, or the file named by
- * NNDL_ADDON) on first use, and types its functions. The functions take typed
+ * Loads the addon on first use (a source build, the prebuilt binary shipped
+ * in the package, or the file named by NNDL_ADDON), and types its functions. The functions take typed
  * arrays plus dimensions and write their outputs into arrays the caller
  * allocated; they re-check every length so calling them directly is safe, but
  * the friendly messages come from the TypeScript layer.
@@ -99,12 +99,54 @@ export interface NativeBinding {
     transA: boolean, transB: boolean, m: number, n: number, k: number,
     alpha: number, a: FloatArray, b: FloatArray, beta: number, c: FloatArray,
   ): void;
+  convForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray, dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+  ): void;
+  convReluPoolForward(
+    x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray, argmax: Int32Array,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  convReluPoolBackward(
+    dout: FloatArray, x: FloatArray, w: FloatArray, out: FloatArray, argmax: Int32Array,
+    dx: FloatArray | null, dw: FloatArray, db: FloatArray,
+    n: number, c: number, h: number, width: number, f: number, hh: number, ww: number, stride: number, pad: number,
+    poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  maxPoolForward(
+    x: FloatArray, out: FloatArray, argmax: Int32Array,
+    n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  maxPoolBackward(
+    dout: FloatArray, argmax: Int32Array, dx: FloatArray,
+    n: number, c: number, h: number, w: number, poolHeight: number, poolWidth: number, poolStride: number,
+  ): void;
+  spatialBatchnormForwardTrain(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, mean: FloatArray, invStd: FloatArray, n: number, c: number, hw: number, eps: number, momentum: number,
+  ): void;
+  spatialBatchnormForwardTest(
+    x: FloatArray, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray,
+    out: FloatArray, n: number, c: number, hw: number, eps: number,
+  ): void;
+  spatialBatchnormBackward(
+    dout: FloatArray, x: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
+    dx: FloatArray, dgamma: FloatArray, dbeta: FloatArray, n: number, c: number, hw: number,
+  ): void;
 }
-
-const BUILD_HINT =
-  'Build it with `npm run build:native` (needs cmake, a C++17 compiler and OpenBLAS: ' +
-  '`apt-get install cmake g++ libopenblas-dev` on Debian/Ubuntu, `brew install cmake openblas` on macOS), ' +
-  'or run `bash scripts/setup.sh`, which installs what is missing and builds everything.';
 
 /** The package root: the nearest directory above this file holding package.json. */
 function packageRoot(): string {
@@ -117,8 +159,52 @@ function packageRoot(): string {
   return dir;
 }
 
+/**
+ * The addon to load: NNDL_ADDON when set, else what node-gyp-build finds in
+ * the package, a source build (build/Release) before the prebuilt binary of
+ * this platform (prebuilds/<platform>-<arch>/). Throws when there is neither.
+ */
 export function addonPath(): string {
-  return process.env.NNDL_ADDON || path.join(packageRoot(), 'build', 'Release', 'nndl.node');
+  if (process.env.NNDL_ADDON) return process.env.NNDL_ADDON;
+  const root = packageRoot();
+  try {
+    return (require('node-gyp-build') as { path(dir: string): string }).path(root);
+  } catch {
+    throw new Error(
+      `nndl: no native addon for ${process.platform}-${process.arch} (no build/Release/nndl.node and no prebuilt binary ` +
+        `in ${path.join(root, 'prebuilds')}). Build it with \`npm rebuild nndl\`, which needs cmake, a C++17 compiler and ` +
+        'OpenBLAS (Debian/Ubuntu: apt-get install cmake g++ libopenblas-dev; Homebrew: brew install cmake openblas).',
+    );
+  }
+}
+
+/**
+ * Shared libraries the addon links, and the packages that provide them: when
+ * one is missing (a prebuilt binary on a machine without it), the load error
+ * names the package to install instead of the dynamic loader's message.
+ */
+const RUNTIME_LIBRARIES = [
+  { file: 'libopenblas', debian: 'libopenblas0', homebrew: 'openblas', what: 'the OpenBLAS runtime library' },
+  { file: 'libdnnl', debian: 'libdnnl2', homebrew: 'onednn', what: 'the oneDNN runtime library' },
+  { file: 'libgomp', debian: 'libgomp1', homebrew: 'gcc', what: 'the GNU OpenMP runtime library' },
+] as const;
+
+/** One line saying why the addon at `file` did not load and what to do. */
+function loadFailure(file: string, err: Error): Error {
+  const message = err.message ?? String(err);
+  const missing = RUNTIME_LIBRARIES.find((lib) => message.includes(`${lib.file}.`) && /cannot open shared object|Library not loaded|image not found/.test(message));
+  if (missing) {
+    return new Error(
+      `nndl: the native addon needs ${missing.what}: install ${missing.debian} (Debian/Ubuntu: apt-get install ${missing.debian}) ` +
+        `or ${missing.homebrew} (Homebrew: brew install ${missing.homebrew})`,
+      { cause: err },
+    );
+  }
+  return new Error(
+    `nndl: the native addon at ${file} failed to load: ${message.split('\n')[0]}. Rebuild it with \`npm rebuild nndl\` ` +
+      '(needs cmake, a C++17 compiler and OpenBLAS).',
+    { cause: err },
+  );
 }
 
 let loaded: NativeBinding | undefined;
@@ -126,17 +212,13 @@ let loaded: NativeBinding | undefined;
 export function native(): NativeBinding {
   if (loaded) return loaded;
   const file = addonPath();
-  if (!fs.existsSync(file)) {
-    throw new Error(`nndl: the native addon is not built (no ${file}). ${BUILD_HINT}`);
-  }
+  if (!fs.existsSync(file)) throw new Error(`nndl: the native addon ${file} does not exist (NNDL_ADDON names it)`);
   try {
     loaded = require(file) as NativeBinding;
   } catch (err) {
     // The addon's own refusals (an OPENBLAS_CORETYPE this processor cannot run) say what to do already.
     if ((err as Error).message?.startsWith('nndl:')) throw err;
-    throw new Error(`nndl: the native addon at ${file} failed to load: ${(err as Error).message}. ${BUILD_HINT}`, {
-      cause: err,
-    });
+    throw loadFailure(file, err as Error);
   }
   return loaded;
 }

@@ -147,6 +147,9 @@ export function zerosLike(t: Tensor): Tensor {
   return new Tensor(new ARRAY_TYPES[t.dtype](t.size), t.shape);
 }
 
+/** The most dimensions fromArray takes from nested arrays, as numpy 2. */
+const MAX_NESTING = 64;
+
 /**
  * A tensor from numbers nested in arrays (rectangular, as numpy requires) or
  * from a flat typed array. The data is copied.
@@ -158,7 +161,11 @@ export function fromArray(values: NestedArray | ArrayLike<number>, dtype: DType 
     return new Tensor(type.from(values as ArrayLike<number>), [(values as ArrayLike<number>).length]);
   }
   const shape: number[] = [];
-  for (let level: unknown = values; Array.isArray(level); level = level[0]) shape.push(level.length);
+  for (let level: unknown = values; Array.isArray(level); level = level[0]) {
+    // Bounds the recursion below (and ends on an array that holds itself).
+    if (shape.length === MAX_NESTING) throw invalidValue(fn, 'values', `arrays nested at most ${MAX_NESTING} deep (numpy's limit on dimensions)`, values);
+    shape.push(level.length);
+  }
   const out = new type(product(shape));
   let k = 0;
   const fill = (value: unknown, dim: number, path: string): void => {

@@ -26,6 +26,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterBlasInfo(env, exports);
   nndl::RegisterLinalg(env, exports);
   nndl::RegisterMemory(env, exports);
+  nndl::RegisterConv(env, exports);
+  nndl::RegisterPool(env, exports);
+  nndl::RegisterSpatialBatchnorm(env, exports);
   return exports;
 }
 

@@ -40,6 +40,9 @@ void RegisterPixels(Napi::Env env, Napi::Object exports);
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
 void RegisterLinalg(Napi::Env env, Napi::Object exports);
 void RegisterMemory(Napi::Env env, Napi::Object exports);
+void RegisterConv(Napi::Env env, Napi::Object exports);
+void RegisterPool(Napi::Env env, Napi::Object exports);
+void RegisterSpatialBatchnorm(Napi::Env env, Napi::Object exports);
 
 // Throws when OPENBLAS_CORETYPE forces kernels this processor cannot execute.
 void CheckBlasKernels(Napi::Env env);

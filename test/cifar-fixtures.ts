@@ -38,7 +38,7 @@ export function binaryRecords(b: { pixels: Uint8Array; labels: Uint8Array }): Bu
 }
 
 /** Opcode writer for the pickles below. */
-class Pickle {
+export class Pickle {
   private readonly parts: Buffer[] = [];
 
   op(code: number, ...bytes: number[]): this {

@@ -188,6 +188,31 @@ describe('bad input names the file', () => {
     await expect(loadCifar10(archive)).rejects.toThrow(`${archive}: missing test_batch.bin`);
   });
 
+  test('every missing batch is named at once', async () => {
+    const release = writeRelease(fresh('missing-all'), set, 'bin');
+    for (const name of ['data_batch_2.bin', 'data_batch_5.bin', 'test_batch.bin']) fs.rmSync(path.join(release, name));
+    await expect(loadCifar10(release)).rejects.toThrow(`${release}: missing data_batch_2.bin, data_batch_5.bin, test_batch.bin`);
+  });
+
+  test('a batch held twice is refused, whichever path reads it: bytes, the streamed split, Python batches', async () => {
+    const { create } = await import('tar');
+    for (const layout of ['bin', 'py2'] as const) {
+      const dir = fresh(`twice-${layout}`);
+      const release = writeRelease(dir, set, layout);
+      const names = fs.readdirSync(release).sort();
+      const twice = layout === 'bin' ? 'data_batch_3.bin' : 'data_batch_3';
+      // A second copy under another parent directory, as an archive of two releases would hold it.
+      fs.mkdirSync(path.join(dir, 'again', path.basename(release)), { recursive: true });
+      fs.copyFileSync(path.join(release, twice), path.join(dir, 'again', path.basename(release), twice));
+      const archive = path.join(dir, 'twice.tar.gz');
+      await create({ gzip: true, file: archive, cwd: dir, portable: true },
+        [...names.map((n) => `${path.basename(release)}/${n}`), `again/${path.basename(release)}/${twice}`]);
+      const message = `${archive}: holds ${twice} twice (${archive}:${path.basename(release)}/${twice} and ${archive}:again/${path.basename(release)}/${twice})`;
+      await expect(loadCifar10(archive)).rejects.toThrow(message);
+      await expect(getCifar10Data({ source: archive, numTraining: 40, numValidation: 10, numTest: 10 })).rejects.toThrow(message);
+    }
+  });
+
   test('a corrupt gzip stream', async () => {
     const dir = fresh('corrupt');
     const archive = await packRelease(writeRelease(dir, set, 'bin'), path.join(dir, 'c.tar.gz'));

@@ -11,6 +11,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { PNG } from 'pngjs';
 
 import { loadModel } from '../lib/models/load';
+import { TwoLayerNet } from '../lib/models/two-layer-net';
 import { fixtureSet, writeRelease } from './cifar-fixtures';
 
 const BIN = path.resolve(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
@@ -19,6 +20,7 @@ let root: string;
 beforeAll(() => {
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'nndl-cli-'));
+  spawnSync('mkfifo', [path.join(root, 'fifo')]);
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -113,6 +115,17 @@ test.each([
   [['train', '--batchnorm', '--data', 'synthetic'], /^nndl: --batchnorm needs --model fc\n$/],
   [['sweep', '--data', 'synthetic'], /required option '--lr <rates>' not specified/],
   [['eval', '--model', 'missing.safetensors'], /^nndl: model file missing\.safetensors does not exist\n$/],
+  [['eval', '--model', '.'], /^nndl: model file \. is a directory, expected a regular file \(a model\.safetensors\)\n$/],
+  [['eval', '--model', 'fifo'], /^nndl: model file fifo is a FIFO, expected a regular file/],
+  [['train', '--lr', '0x10'], /argument '0x10' is invalid\. Expected a positive number but received 0x10\n$/],
+  [['train', '--epochs', 'Infinity'], /Expected a positive integer but received Infinity\n$/],
+  [['train', '--seed', '4294967296'], /argument '4294967296' is invalid\. Expected an integer seed in \[0, 4294967295\] but received 4294967296\n$/],
+  [['train', '--data', 'synthetic', '--batch-size', '1e9'],
+    /^nndl: --batch-size 1000000000 is invalid: expected at most the 5000 training images of synthetic \(seed 0\)\n$/],
+  [['train', '--data', 'synthetic', '--hidden', '1e9'],
+    /^nndl: --hidden 1000000000 is too large: the model's 3\.08e\+12 weights need 22\.4 TiB with the Solver's copy, more than this machine's [\d.]+ [GT]iB of memory\n$/],
+  [['train', '--data', '/dev/zero'], /^nndl: data path \/dev\/zero is a character device, expected a CIFAR-10 directory or \.tar\.gz file\n$/],
+  [['train', '--data', 'fifo'], /^nndl: data path fifo is a FIFO, expected a CIFAR-10 directory or \.tar\.gz file\n$/],
   [['frobnicate'], /^nndl: unknown command 'frobnicate'\n$/],
   [['train', '--layers', 'affine10,conv3x3'], /^nndl: --layers: unknown layer "conv3x3" \(layer 2 of 2\); a layer is one of affine<units>, /],
   [['train', '--layers', 'affine10', '--model', 'fc'], /^nndl: --layers gives the whole network; leave out --model fc\n$/],
@@ -179,4 +192,62 @@ test('gradcheck prints every relative error and passes', () => {
   expect(r.stdout).toMatch(/^affine dx +relative error \d\.\d{2}e-\d+$/m);
   expect(r.stdout).toMatch(/^FullyConnectedNet batchnorm gamma1 +relative error/m);
   expect(r.stdout).toMatch(/all \d+ checks pass/);
+});
+
+test('a loss that stops being finite writes every file with the best model so far, then exits non-zero', () => {
+  const out = path.join(root, 'diverged');
+  const r = nndl('train', '--data', 'synthetic', '--lr', '1e6', '--epochs', '1', '--hidden', '10', '--out', out);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/^nndl: Solver: the loss is (NaN|-?Infinity) at iteration \d+ \(epoch 1\); training stopped, the parameters of the best validation accuracy so far \([\d.]+\) are restored; the best model so far is saved\n$/);
+  expect(r.stdout).toMatch(/^failed; train acc/m);
+  expect(fs.readdirSync(out).sort()).toEqual(['accuracy.svg', 'history.json', 'loss.svg', 'model.safetensors', 'report.html', 'weights.png']);
+  const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
+  expect(history.summary.error).toMatch(/^Solver: the loss is/);
+  expect(history.model.saved).toBe(true);
+  const model = loadModel(path.join(out, 'model.safetensors'));
+  for (const t of Object.values(model.params)) expect(t.data.every(Number.isFinite)).toBe(true);
+});
+
+test('a diverged model that is not finite is not saved, and the earlier run in the directory is replaced, not mixed in', () => {
+  const out = path.join(root, 'not-finite');
+  expect(nndl('train', '--data', 'synthetic', '--model', 'fc', '--epochs', '1', '--hidden', '10', '--out', out).code).toBe(0);
+  expect(fs.readdirSync(out)).toContain('model.safetensors');
+  fs.writeFileSync(path.join(out, 'notes.txt'), 'the user\'s own file');
+  // Batchnorm's running statistics are not restored with the parameters: they stay NaN.
+  const r = nndl('train', '--data', 'synthetic', '--model', 'fc', '--batchnorm', '--lr', '1e6', '--epochs', '1', '--hidden', '10', '--out', out);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/; no model was saved: it is not finite \(its parameters or batchnorm statistics\)\n$/);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(fs.readdirSync(out).sort()).toEqual(['accuracy.svg', 'history.json', 'loss.svg', 'notes.txt', 'report.html']);
+  const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
+  expect(history.config.batchnorm).toBe(true);
+  expect(history.model.saved).toBe(false);
+});
+
+test('every numpy seed is taken, the largest too', () => {
+  const r = nndl('train', '--data', 'synthetic', '--seed', '4294967295', '--epochs', '1', '--hidden', '5', '--out', path.join(root, 'seed'));
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+});
+
+test('eval of a model with other classes than the data says so', () => {
+  const file = path.join(root, 'twenty.safetensors');
+  new TwoLayerNet({ hiddenDims: 5, numClasses: 20, dtype: 'float32', rng: 0 }).save(file);
+  const r = nndl('eval', '--model', file, '--data', 'synthetic');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(`nndl: ${file} predicts 20 classes but synthetic (seed 0) has 10\n`);
+});
+
+test('a corrupt archive in the cache is an error, not a reason to train on generated data', () => {
+  const cache = path.join(root, 'corrupt-cache');
+  fs.mkdirSync(cache);
+  fs.writeFileSync(path.join(cache, 'cifar-10-binary.tar.gz'), Buffer.alloc(5000, 7));
+  const out = path.join(root, 'corrupt-run');
+  const r = spawnSync(process.execPath, [BIN, 'train', '--epochs', '1', '--hidden', '5', '--out', out], {
+    cwd: root, encoding: 'utf8', timeout: 120000, env: { ...process.env, NNDL_HOME: cache },
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/^nndl: the cached CIFAR-10 archive is corrupt: .*cifar-10-binary\.tar\.gz: not a readable \.tar\.gz .*; delete it to download it again, or pass --data synthetic\n$/);
+  expect(r.stdout).not.toMatch(/training/);
+  expect(fs.readdirSync(out)).toEqual([]);
 });

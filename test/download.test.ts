@@ -1,4 +1,5 @@
-/** Downloads against a local HTTP server on 127.0.0.1 serving a small fixture archive. */
+/** Downloads against a local HTTP server on 127.0.0.1 serving a small fixture archive, and misbehaving. */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -10,7 +11,14 @@ import { loadCifar10 } from '../lib/data/cifar10';
 import { downloadCifar10 } from '../lib/data/download';
 import { fixtureSet, packRelease, writeRelease } from './cifar-fixtures';
 
-type Mode = 'ok' | 'cut' | 'wrong' | 'no-range' | 'missing';
+/**
+ * ok, cut (half, then the connection drops), wrong (other bytes), no-range
+ * (no resuming), missing (404), endless (no length, bytes forever), trickle
+ * (the length, then a byte a second), loop (redirects to itself), long (a
+ * length one byte more than the file), unannounced (no length, the file and
+ * 100 KB more).
+ */
+type Mode = 'ok' | 'cut' | 'wrong' | 'no-range' | 'missing' | 'endless' | 'trickle' | 'loop' | 'long' | 'unannounced';
 
 let archive: Buffer;
 let md5: string;
@@ -30,6 +38,39 @@ beforeAll(async () => {
     requests.push({ range: req.headers.range });
     if (mode === 'missing') {
       res.writeHead(404).end('not here');
+      return;
+    }
+    if (mode === 'loop') {
+      res.writeHead(302, { Location: req.url }).end();
+      return;
+    }
+    if (mode === 'endless') {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 0x5a);
+      const more = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+      return;
+    }
+    if (mode === 'trickle') {
+      res.writeHead(200, { 'Content-Length': archive.length });
+      res.flushHeaders();
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= archive.length) clearInterval(timer);
+        else res.write(archive.subarray(at, ++at));
+      }, 1000);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    if (mode === 'long') {
+      res.writeHead(200, { 'Content-Length': archive.length + 1 }).end(Buffer.concat([archive, Buffer.from([0])]));
+      return;
+    }
+    if (mode === 'unannounced') {
+      res.writeHead(200).end(Buffer.concat([archive, Buffer.alloc(100_000)]));
       return;
     }
     const body = mode === 'wrong' ? Buffer.from(archive).fill(0x41, 100, 200) : archive;
@@ -52,6 +93,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -156,4 +198,94 @@ test('bad options', async () => {
   await expect(downloadCifar10({ url: url(), md5: 'xyz' })).rejects.toThrow(/Expected an md5 of 32 hex digits for options\.md5/);
   await expect(downloadCifar10({ format: 'zip' as never })).rejects.toThrow(/options\.format/);
   await expect(downloadCifar10({ dest: dest('ftp'), url: 'ftp://127.0.0.1/x.tar.gz', md5 })).rejects.toThrow(/not an http or https address/);
+});
+
+describe('a server cannot make a download run or grow forever', () => {
+  test('an endless body stops at maxBytes when the size is not known, and nothing is kept', async () => {
+    const dir = dest('endless');
+    mode = 'endless';
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, maxBytes: 2 ** 20 }))
+      .rejects.toThrow(/downloading .* failed: the server sent more than maxBytes \(1048576 bytes\); the partial file was deleted$/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('an endless body stops at the expected size', async () => {
+    const dir = dest('endless-size');
+    mode = 'endless';
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, size: archive.length }))
+      .rejects.toThrow(new RegExp(`the server sent more than the file's ${archive.length} bytes; the partial file was deleted$`));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('a body longer than announced or than the file is refused', async () => {
+    const dir = dest('long');
+    mode = 'long';
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, size: archive.length }))
+      .rejects.toThrow(new RegExp(`announces ${archive.length + 1} bytes, expected ${archive.length}$`));
+    mode = 'unannounced';
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, size: archive.length })).rejects.toThrow(/sent more than the file's/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test("the official archive's size is expected with its md5", async () => {
+    const dir = dest('official');
+    await expect(downloadCifar10({ dest: dir, url: url(), md5: 'c32a1d4ab5d03f1284b67883e8d87530' }))
+      .rejects.toThrow(new RegExp(`announces ${archive.length} bytes, expected 170052171$`));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('a byte a second is a stall: given up, the partial file kept to resume', async () => {
+    const dir = dest('trickle');
+    mode = 'trickle';
+    const started = Date.now();
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, stallMs: 1000 }))
+      .rejects.toThrow(/failed: stalled: \d bytes in the last 1 s; run again to resume$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(fs.readdirSync(dir)).toEqual(['cifar-10-binary.tar.gz.part']);
+  });
+
+  test('the whole download has a deadline', async () => {
+    const dir = dest('deadline');
+    mode = 'trickle';
+    const started = Date.now();
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, deadlineMs: 1500 }))
+      .rejects.toThrow(/failed: not finished after 1\.5 s \(options\.deadlineMs\); run again to resume$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('a redirect loop ends at the redirect limit', async () => {
+    const dir = dest('loop');
+    mode = 'loop';
+    await expect(downloadCifar10({ dest: dir, url: url(), md5 })).rejects.toThrow(/cannot reach .*: more than 5 redirects$/);
+    expect(requests).toHaveLength(6);
+    requests.length = 0;
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, maxRedirects: 0 })).rejects.toThrow(/more than 0 redirects$/);
+    expect(requests).toHaveLength(1);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('bad limits', async () => {
+    const dir = dest('bad');
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, maxBytes: 0 })).rejects.toThrow(/Expected a positive integer for options\.maxBytes but received number 0/);
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, stallMs: -1 })).rejects.toThrow(/options\.stallMs/);
+    await expect(downloadCifar10({ dest: dir, url: url(), md5, maxRedirects: 1.5 })).rejects.toThrow(/options\.maxRedirects/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('a full disk (ulimit -f) leaves no partial file and names the archive', async () => {
+    const dir = dest('full');
+    const script = `require(process.env.NNDL_DIST).downloadCifar10({ dest: ${JSON.stringify(dir)}, url: ${JSON.stringify(url())}, md5: '${md5}' })
+      .then(() => process.exit(0), (e) => { process.stderr.write(e.message); process.exit(1); });`;
+    // The archive is larger than 4 KiB: the file-size limit stops the .part partway.
+    expect(archive.length).toBeGreaterThan(8192);
+    const child = spawn('bash', ['-c', 'ulimit -f 4; exec "$0" "$@"', process.execPath, '-e', script], {
+      env: { ...process.env, NNDL_DIST: path.resolve(__dirname, '..', 'dist', 'lib', 'index.js') },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toBe(`downloadCifar10: cannot write ${path.join(dir, 'cifar-10-binary.tar.gz')}: EFBIG (file too large) on write`);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  }, 60_000);
 });

@@ -90,6 +90,95 @@ describe('the addon checks its arguments again', () => {
     expect(thrown(() => addon.reluForward(s.subarray(0, 4), s.subarray(1, 5))).name).toBe('RangeError');
   });
 
+  test('convolution shapes: exact output sizes, no overflowing products, pad >= 0', () => {
+    // x (1, 1, 3, 3), w (1, 1, 2, 2): out (1, 1, 2, 2).
+    const conv = (...dims: number[]) => () =>
+      addon.convForward(f64(9), f64(4), f64(1), f64(4), ...(dims as [number, number, number, number, number, number, number, number, number]));
+    expect(conv(1, 1, 3, 3, 1, 2, 2, 1, 0)).not.toThrow();
+    expect(thrown(conv(1, 1, 3, 3, 1, 2, 2, 2, 0)).message).toBe(
+      'convForward: h + 2 pad - hh = 1 is not a multiple of the stride 2',
+    );
+    expect(thrown(conv(1, 1, 3, 3, 1, 4, 2, 1, 0)).message).toBe('convForward: hh = 4 is larger than h + 2 pad = 3');
+    for (const pad of [-1, 0.5, 2 ** 31]) {
+      const e = thrown(conv(1, 1, 3, 3, 1, 2, 2, 1, pad));
+      expect(e.name).toBe('RangeError');
+      expect(e.message).toMatch(/^convForward: pad must be an integer in \[0, 2\^31\) but is/);
+    }
+    // n c h w = 2^62 2^20 wraps a 64-bit size: refused before any length is compared.
+    expect(thrown(conv(2 ** 31 - 1, 2 ** 31 - 1, 1024, 1024, 1, 1, 1, 1, 0)).message).toBe('convForward: n c h w is too large');
+    expect(thrown(conv(1, 1, 65536, 65536, 1, 1, 1, 1, 0)).message).toBe(
+      'convForward: ho wo is 4294967296 but must be at most 2147483647',
+    );
+    expect(thrown(conv(1, 1, 3, 3, 1, 2, 2, 1, 1)).message).toBe('convForward: out has 4 elements but the dimensions need 16');
+    const data = f64(9);
+    expect(thrown(() => addon.convBackward(f64(4), data, f64(4), data, f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0)).message).toBe(
+      'convBackward: dx shares memory with x',
+    );
+  });
+
+  test('max pooling: exact output sizes, argmax offsets checked where they are used', () => {
+    // x (1, 2, 4, 4) pooled 2x2 by 2: out and argmax (1, 2, 2, 2).
+    const x = Float64Array.from({ length: 32 }, (_, i) => (i * 7) % 11);
+    const out = f64(8);
+    const argmax = new Int32Array(8);
+    addon.maxPoolForward(x, out, argmax, 1, 2, 4, 4, 2, 2, 2);
+    expect(Array.from(argmax).every((k) => k >= 0 && k < 16)).toBe(true);
+    expect(thrown(() => addon.maxPoolForward(x, out, argmax, 1, 2, 4, 4, 3, 2, 2)).message).toBe(
+      'maxPoolForward: h - poolHeight = 1 is not a multiple of the stride 2',
+    );
+    expect(thrown(() => addon.maxPoolForward(x, out, argmax, 1, 2, 4, 4, 5, 2, 2)).message).toBe(
+      'maxPoolForward: poolHeight = 5 is larger than h = 4',
+    );
+    // Offsets past the plane, or negative, are refused rather than written through.
+    for (const bad of [16, -1, 2 ** 31 - 1]) {
+      const tampered = argmax.slice();
+      tampered[5] = bad;
+      const e = thrown(() => addon.maxPoolBackward(f64(8), tampered, f64(32), 1, 2, 4, 4, 2, 2, 2));
+      expect(e.name).toBe('RangeError');
+      expect(e.message).toBe('maxPoolBackward: argmax holds an offset outside its 4x4 plane');
+    }
+    // Arrays of different element types are compared by their bytes.
+    const bytes = new ArrayBuffer(8 * 8 + 8 * 4);
+    expect(thrown(() => addon.maxPoolForward(x, new Float64Array(bytes, 0, 8), new Int32Array(bytes, 60, 8), 1, 2, 4, 4, 2, 2, 2)).message).toBe(
+      'maxPoolForward: out shares memory with argmax',
+    );
+    expect(() => addon.maxPoolForward(x, new Float64Array(bytes, 0, 8), new Int32Array(bytes, 64, 8), 1, 2, 4, 4, 2, 2, 2)).not.toThrow();
+  });
+
+  test('conv-ReLU-pool: the pool checked against the convolution output, argmax checked where it is used', () => {
+    // x (1, 1, 4, 4), w (2, 1, 3, 3), pad 1: conv (1, 2, 4, 4), pooled 2x2 by 2 to (1, 2, 2, 2).
+    const x = Float64Array.from({ length: 16 }, (_, i) => Math.sin(i));
+    const w = Float64Array.from({ length: 18 }, (_, i) => Math.cos(i));
+    const out = f64(8);
+    const argmax = new Int32Array(8);
+    addon.convReluPoolForward(x, w, f64(2), out, argmax, 1, 1, 4, 4, 2, 3, 3, 1, 1, 2, 2, 2);
+    expect(thrown(() => addon.convReluPoolForward(x, w, f64(2), out, argmax, 1, 1, 4, 4, 2, 3, 3, 1, 1, 3, 3, 2)).message).toBe(
+      'convReluPoolForward: ho - poolHeight = 1 is not a multiple of the stride 2',
+    );
+    const backward = (a: Int32Array) => () =>
+      addon.convReluPoolBackward(f64(8).fill(1), x, w, Float64Array.from({ length: 8 }, () => 1), a, f64(16), f64(18), f64(2),
+        1, 1, 4, 4, 2, 3, 3, 1, 1, 2, 2, 2);
+    expect(backward(argmax)).not.toThrow();
+    const tampered = argmax.slice();
+    tampered[7] = 16;
+    expect(thrown(backward(tampered)).message).toBe('convReluPoolBackward: argmax holds an offset outside its 4x4 plane');
+    const bytes = new ArrayBuffer(8 * 8 + 16 * 8);
+    expect(thrown(() => addon.convReluPoolForward(new Float64Array(bytes, 64, 16), w, f64(2), out, new Int32Array(bytes, 96, 8),
+      1, 1, 4, 4, 2, 3, 3, 1, 1, 2, 2, 2)).message).toBe('convReluPoolForward: argmax shares memory with x');
+  });
+
+  test('spatial batchnorm: train mode keeps x for backward, so out may not be x', () => {
+    const x = Float64Array.from([1, 2, 3, 4, 5, 6]);
+    const run = (out: Float64Array) => () =>
+      addon.spatialBatchnormForwardTrain(x, f64(3), f64(3), f64(3), f64(3), out, f64(3), f64(3), 1, 3, 2, 1e-5, 0.9);
+    expect(thrown(run(x)).message).toBe('spatialBatchnormForwardTrain: out shares memory with x');
+    expect(run(f64(6))).not.toThrow();
+    expect(() => addon.spatialBatchnormForwardTest(x, f64(3), f64(3), f64(3), f64(3), x, 1, 3, 2, 1e-5)).not.toThrow();
+    expect(thrown(() => addon.spatialBatchnormBackward(f64(6), f64(6), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1)).message).toBe(
+      'spatialBatchnormBackward: n c hw is too large',
+    );
+  });
+
   test('typed arrays with a byte offset are read where they start', () => {
     const buf = Float64Array.from([9, 9, -1, 2, 9]);
     const out = f64(2);
@@ -158,6 +247,19 @@ describe('the addon checks its arguments again', () => {
       setBlasThreads: () => [2],
       pixelMean: () => [new Uint8Array(12), 1, 2, 2, 2, true, f64(4)],
       pixelsToFloat: () => [new Uint8Array(12), 0, 3, 2, 2, false, f64(4), f32(12)],
+      convForward: () => [f64(9), f64(4), f64(1), f64(4), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convBackward: () => [f64(4), f64(9), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convReluForward: () => [f64(9), f64(4), f64(1), f64(4), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convReluBackward: () => [f64(4), f64(9), f64(4), f64(4), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0],
+      convReluPoolForward: () => [f64(9), f64(4), f64(1), f64(1), new Int32Array(1), 1, 1, 3, 3, 1, 2, 2, 1, 0, 2, 2, 2],
+      convReluPoolBackward: () => [
+        f64(1), f64(9), f64(4), Float64Array.from([1]), new Int32Array([3]), f64(9), f64(4), f64(1), 1, 1, 3, 3, 1, 2, 2, 1, 0, 2, 2, 2,
+      ],
+      maxPoolForward: () => [f64(4), f64(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2],
+      maxPoolBackward: () => [f64(1), new Int32Array([3]), f64(4), 1, 1, 2, 2, 2, 2, 2],
+      spatialBatchnormForwardTrain: () => [f64(6), f64(3), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 1, 3, 2, 1e-5, 0.9],
+      spatialBatchnormForwardTest: () => [f64(6), f64(3), f64(3), f64(3), Float64Array.from([1, 1, 1]), f64(6), 1, 3, 2, 1e-5],
+      spatialBatchnormBackward: () => [f64(6), f64(6), f64(3), f64(3), f64(3), f64(6), f64(3), f64(3), 1, 3, 2],
     };
     expect(Object.keys(valid).sort()).toEqual(Object.keys(addon).sort());
     const threads = addon.blasInfo().threads ?? 1;
@@ -193,13 +295,13 @@ describe('the addon checks its arguments again', () => {
 });
 
 describe('loading', () => {
-  test('a missing addon says how to build it', () => {
+  test('an NNDL_ADDON that does not exist is named', () => {
     const saved = process.env.NNDL_ADDON;
     process.env.NNDL_ADDON = '/nonexistent/nndl.node';
     try {
       jest.isolateModules(() => {
         const fresh = require('../lib/native') as { native: () => NativeBinding };
-        expect(() => fresh.native()).toThrow(/native addon is not built .*npm run build:native.*libopenblas-dev/);
+        expect(() => fresh.native()).toThrow('nndl: the native addon /nonexistent/nndl.node does not exist (NNDL_ADDON names it)');
       });
     } finally {
       if (saved === undefined) delete process.env.NNDL_ADDON;

@@ -1,5 +1,5 @@
 import { isNdArray, readPickle } from '../lib/data/pickle';
-import { pythonBatch } from './cifar-fixtures';
+import { Pickle, pythonBatch } from './cifar-fixtures';
 
 const batch = { pixels: Uint8Array.from({ length: 2 * 3072 }, (_, i) => i % 251), labels: Uint8Array.from([3, 7]) };
 
@@ -64,4 +64,19 @@ test("Python 3's protocol 2 bytes, _codecs.encode(str, 'latin1'), read as the by
   ]);
   const v = readPickle(bytes, 'p2') as Map<string, Buffer>;
   expect(Array.from(v.get('b')!)).toEqual([0xff, 0x00, 0x41]);
+});
+
+test('APPENDS of 300,000 items reads every item (a spread of them overflowed the call stack)', () => {
+  const p = new Pickle().op(0x80, 2).op(0x5d).op(0x28);
+  for (let i = 0; i < 300_000; i++) p.int(i % 256);
+  const list = readPickle(p.op(0x65).done(), 'appends') as number[];
+  expect(list).toHaveLength(300_000);
+  expect(list[299_999]).toBe(299_999 % 256);
+});
+
+test('a memo reference is the same object, not a copy', () => {
+  // [x, x] where x = ['a']: one list, referenced twice.
+  const p = new Pickle().op(0x80, 2).op(0x5d).op(0x28).op(0x5d).str('a').op(0x61).op(0x71, 0).op(0x68, 0).op(0x65);
+  const [a, b] = readPickle(p.done(), 'memo') as unknown[][];
+  expect(a).toBe(b);
 });

@@ -111,3 +111,17 @@ describe('Tensor', () => {
     });
   });
 });
+
+test('fromArray refuses arrays nested past 64 levels, or holding themselves, instead of overflowing the stack', () => {
+  let deep: unknown = 0;
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const message = /^fromArray: Expected arrays nested at most 64 deep \(numpy's limit on dimensions\) for values but received Array of length 1$/;
+  expect(() => fromArray(deep as never)).toThrow(RangeError);
+  expect(() => fromArray(deep as never)).toThrow(message);
+  const itself: unknown[] = [];
+  itself.push(itself);
+  expect(() => fromArray(itself as never)).toThrow(message);
+  let most: unknown = 1;
+  for (let i = 0; i < 64; i++) most = [most];
+  expect(fromArray(most as never).shape).toHaveLength(64);
+});

@@ -68,3 +68,67 @@ test('three workers run kernels concurrently and get the single-thread results',
     }
   }
 });
+
+// The convolution kernels keep their column buffer in the per-environment
+// scratch: workers convolving different shapes at once must not share it.
+const CONV_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const addon = require(workerData.addon);
+const { id, n, c, h, f, rounds } = workerData;
+const fill = (len, k) => Float64Array.from({ length: len }, (_, i) => Math.sin(i * 0.37 + k));
+const x = fill(n * c * h * h, id), w = fill(f * c * 9, id + 1), b = fill(f, id + 2);
+const p = (h / 2) * (h / 2);
+const out = new Float64Array(n * f * p), argmax = new Int32Array(n * f * p), dout = fill(n * f * p, id + 3);
+const dx = new Float64Array(x.length), dw = new Float64Array(w.length), db = new Float64Array(f);
+// Every round must give the first round's numbers exactly.
+let first, differing = 0;
+for (let r = 0; r < rounds; r++) {
+  addon.convReluPoolForward(x, w, b, out, argmax, n, c, h, h, f, 3, 3, 1, 1, 2, 2, 2);
+  addon.convReluPoolBackward(dout, x, w, out, argmax, dx, dw, db, n, c, h, h, f, 3, 3, 1, 1, 2, 2, 2);
+  const now = [out, dx, dw, db].map((a) => Array.from(a));
+  if (first === undefined) first = now;
+  else if (now.some((a, k) => a.some((v, i) => !Object.is(v, first[k][i])))) differing++;
+}
+parentPort.postMessage({ differing, out: first[0], dx: first[1], dw: first[2], db: first[3] });
+`;
+
+test('workers convolving different shapes at once each get the single-thread results', async () => {
+  const shapes = [
+    { id: 1, n: 9, c: 3, h: 8, f: 4, rounds: 300 },
+    { id: 2, n: 5, c: 6, h: 12, f: 2, rounds: 200 },
+    { id: 3, n: 40, c: 2, h: 4, f: 5, rounds: 300 },
+  ];
+  const results = await Promise.all(
+    shapes.map(
+      (shape) =>
+        new Promise<{ differing: number } & Record<'out' | 'dx' | 'dw' | 'db', number[]>>((resolve, reject) => {
+          const worker = new Worker(CONV_WORKER, { eval: true, workerData: { addon: addonPath(), ...shape } });
+          worker.once('message', (m) => {
+            resolve(m);
+            void worker.terminate();
+          });
+          worker.once('error', reject);
+        }),
+    ),
+  );
+  const addon = native();
+  results.forEach((r, k) => {
+    const { id, n, c, h, f } = shapes[k];
+    const fill = (len: number, s: number) => Float64Array.from({ length: len }, (_, i) => Math.sin(i * 0.37 + s));
+    const x = fill(n * c * h * h, id);
+    const w = fill(f * c * 9, id + 1);
+    const p = (h / 2) * (h / 2);
+    const out = new Float64Array(n * f * p);
+    const argmax = new Int32Array(n * f * p);
+    const dx = new Float64Array(x.length);
+    const dw = new Float64Array(w.length);
+    const db = new Float64Array(f);
+    addon.convReluPoolForward(x, w, fill(f, id + 2), out, argmax, n, c, h, h, f, 3, 3, 1, 1, 2, 2, 2);
+    addon.convReluPoolBackward(fill(n * f * p, id + 3), x, w, out, argmax, dx, dw, db, n, c, h, h, f, 3, 3, 1, 1, 2, 2, 2);
+    expect(r.differing).toBe(0);
+    expect(r.out).toEqual(Array.from(out));
+    expect(r.dx).toEqual(Array.from(dx));
+    expect(r.dw).toEqual(Array.from(dw));
+    expect(r.db).toEqual(Array.from(db));
+  });
+});

@@ -1,6 +1,7 @@
 /** `nndl eval`: a saved model's accuracy on a split, and its confusion table. */
 import fs from 'node:fs';
 
+import { kindOf } from '../io/input-file';
 import { loadModel } from '../models/load';
 import { argmaxRows } from '../ops';
 import { Tensor } from '../tensor';
@@ -16,6 +17,8 @@ export interface EvalOptions {
 
 export async function evaluate(options: EvalOptions): Promise<number> {
   if (!fs.existsSync(options.model)) throw new CliError(`model file ${options.model} does not exist`);
+  const stats = fs.statSync(options.model);
+  if (!stats.isFile()) throw new CliError(`model file ${options.model} is ${kindOf(stats)}, expected a regular file (a model.safetensors)`);
   let model;
   try {
     model = loadModel(options.model);
@@ -28,6 +31,9 @@ export async function evaluate(options: EvalOptions): Promise<number> {
   const inputDim = X.size / X.shape[0];
   if (inputDim !== model.inputDim) throw new CliError(`the model takes ${model.inputDim} inputs but ${data.source} has ${inputDim}`);
   const classes = data.classNames.length;
+  if (model.numClasses !== classes) {
+    throw new CliError(`${options.model} predicts ${model.numClasses} classes but ${data.source} has ${classes}`);
+  }
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const batch = 500;
   let correct = 0;

@@ -16,6 +16,8 @@ interface Row {
   limit: number;
   /** Why the relative error means nothing here, when it does not. */
   moot?: string;
+  /** What else the row should say. */
+  note?: string;
 }
 
 export function gradcheck(seed = 0): number {
@@ -34,18 +36,20 @@ export function gradcheck(seed = 0): number {
   }
   for (const sample of MODEL_SAMPLES) {
     const { model, X, y } = modelCase({ ...sample, seed: sample.seed + seed });
-    for (const [name, error] of modelGradientErrors(model, X, y, sample.method)) {
+    for (const { name, error, kinks, size } of modelGradientErrors(model, X, y, sample.method)) {
       const moot = sample.zero?.includes(name) ? 'a bias followed by batchnorm: its true gradient is zero' : undefined;
-      rows.push({ name: `${sample.label} ${name}`, error, limit: sample.method.tolerance, ...(moot ? { moot } : {}) });
+      const note = kinks > 0 ? `${kinks} of ${size} entries at a kink, left out` : undefined;
+      rows.push({ name: `${sample.label} ${name}`, error, limit: sample.method.tolerance, ...(moot ? { moot } : {}), ...(note ? { note } : {}) });
     }
   }
 
   const width = Math.max(...rows.map((r) => r.name.length));
   let failed = 0;
-  for (const { name, error, limit, moot } of rows) {
+  for (const { name, error, limit, moot, note } of rows) {
     const ok = error < limit || moot !== undefined;
     if (!ok) failed++;
-    console.log(`${name.padEnd(width)}  relative error ${error.toExponential(2)}${moot ? `  (${moot})` : ok ? '' : `  FAILED (limit ${limit.toExponential()})`}`);
+    const why = [moot, note].filter((w) => w !== undefined).join('; ');
+    console.log(`${name.padEnd(width)}  relative error ${error.toExponential(2)}${why ? `  (${why})` : ''}${ok ? '' : `  FAILED (limit ${limit.toExponential()})`}`);
   }
   console.log(
     failed === 0

@@ -11,8 +11,8 @@ import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
 import {
-  nonNegativeInt, nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
-  positiveNumberList, probability,
+  nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
+  positiveNumberList, probability, seed,
 } from './options';
 import { resolveModel } from './model-config';
 import { sweep } from './sweep';
@@ -34,7 +34,7 @@ function modelOptions(cmd: Command): Command {
     .option('--lr-decay <factor>', 'learning-rate factor per epoch', nonNegativeNumber, 0.95)
     .option('--epochs <n>', 'epochs', positiveInt, 10)
     .option('--batch-size <n>', 'minibatch size', positiveInt, 100)
-    .option('--seed <n>', 'seed of the weights, the sampling and generated data', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the weights, the sampling and generated data', seed, 0)
     .option('--augment', 'random crops (pad 4) and horizontal flips of the training images', false)
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
@@ -68,14 +68,14 @@ export function program(): Command {
     .requiredOption('--model <file>', 'a model.safetensors written by nndl')
     .option('--data <source>', 'as for train', 'cifar10')
     .addOption(new Option('--split <split>', 'which split').choices(['test', 'val', 'train']).default('test'))
-    .option('--seed <n>', 'seed of generated data (--data synthetic)', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of generated data (--data synthetic)', seed, 0)
     .action(async (o) => {
       process.exitCode = await evaluate(o);
     });
 
   root.command('gradcheck')
     .description('numerical gradient checks of every layer and model, with relative errors')
-    .option('--seed <n>', 'seed of the random inputs', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the random inputs', seed, 0)
     .action((o) => {
       process.exitCode = gradcheck(o.seed);
     });
@@ -87,7 +87,8 @@ export async function main(argv: string[]): Promise<void> {
     await program().parseAsync(argv);
   } catch (e) {
     const message = e instanceof CliError ? e.message : (e as Error).message ?? String(e);
-    process.stderr.write(`nndl: ${message.split('\n')[0]}\n`);
+    // The library's own messages (a missing addon, say) already start with 'nndl: '.
+    process.stderr.write(`nndl: ${message.split('\n')[0].replace(/^nndl: /, '')}\n`);
     process.exitCode = e instanceof CliError ? e.exitCode : 1;
   }
 }

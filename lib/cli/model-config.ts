@@ -1,5 +1,8 @@
 /** The model and optimizer settings the train and sweep commands share. */
+import os from 'node:os';
+
 import { parseLayers } from '../layers/layer-string';
+import { LAYERS } from '../layers/specs';
 import { FullyConnectedNet } from '../models/fully-connected-net';
 import { Sequential } from '../models/sequential';
 import { TwoLayerNet } from '../models/two-layer-net';
@@ -79,20 +82,84 @@ export function describeModel(c: ModelConfig): string {
   return c.model === 'conv' || c.model === 'layers' ? (c.layers as string) : `[${c.hidden.join(', ')}]`;
 }
 
+/** Binary prefixes for sizes in messages. */
+function bytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * Values in the network's parameters, counted from the hidden sizes or the
+ * layer table without allocating them; 0 when a layer does not fit (buildModel
+ * then says which).
+ */
+function parameterCount(c: ModelConfig, inputShape: readonly number[], numClasses: number): number {
+  if (c.model === 'two-layer' || c.model === 'fc') {
+    const dims = [inputShape.reduce((a, b) => a * b, 1), ...c.hidden, numClasses];
+    let weights = 0;
+    for (let l = 1; l < dims.length; l++) weights += (dims[l - 1] + 1) * dims[l];
+    return weights;
+  }
+  let shape = inputShape;
+  let count = 0;
+  for (const spec of parseLayers('--layers', c.layers as string)) {
+    const kind = LAYERS[spec.type];
+    if (kind === undefined) break;
+    for (const def of kind.params?.(spec, shape) ?? []) count += def.shape.reduce((a, b) => a * b, 1);
+    try {
+      shape = kind.outputShape('--layers', spec.type, spec, shape);
+    } catch {
+      return 0;
+    }
+  }
+  return count;
+}
+
+/**
+ * Checks the sizes against the data, before anything is allocated: a batch
+ * larger than the training set (the Solver would gather a batch of that many
+ * images), and a model whose weights, with the Solver's copy of the best
+ * ones, would not fit in this machine's memory.
+ */
+export function checkSizes(c: TrainConfig, inputShape: readonly number[], numClasses: number, trainImages: number, source: string): void {
+  if (c.batchSize > trainImages) {
+    throw new CliError(`--batch-size ${c.batchSize} is invalid: expected at most the ${trainImages} training images of ${source}`);
+  }
+  const weights = parameterCount(c, inputShape, numClasses);
+  const need = 2 * weights * (c.dtype === 'float32' ? 4 : 8);
+  if (need > os.totalmem()) {
+    const what = c.model === 'two-layer' || c.model === 'fc' ? `--hidden ${c.hidden.join(',')}` : `--layers ${c.layers}`;
+    throw new CliError(
+      `${what} is too large: the model's ${weights.toPrecision(3)} weights need ${bytes(need)} with the Solver's copy, ` +
+        `more than this machine's ${bytes(os.totalmem())} of memory`,
+    );
+  }
+}
+
+/** Seeds past numpy's range wrap around (sweep trials count up from --seed, minibatches use seed + 1). */
+function rngSeed(seed: number): number {
+  return seed % 2 ** 32;
+}
+
 /** Builds the model; its initial weights are drawn from the seed. */
 export function buildModel(c: ModelConfig, inputShape: readonly number[], numClasses: number, seed: number): Sequential {
   const weightScale = c.weightScale === undefined ? {} : { weightScale: c.weightScale };
   const inputDim = inputShape.reduce((a, b) => a * b, 1);
   if (c.model === 'two-layer') {
-    return new TwoLayerNet({ inputDim, numClasses, hiddenDims: c.hidden[0], reg: c.reg, dtype: c.dtype, rng: seed, ...weightScale });
+    return new TwoLayerNet({ inputDim, numClasses, hiddenDims: c.hidden[0], reg: c.reg, dtype: c.dtype, rng: rngSeed(seed), ...weightScale });
   }
   if (c.model === 'fc') {
     return new FullyConnectedNet(c.hidden, {
-      inputDim, numClasses, useBatchnorm: c.batchnorm, dropout: c.dropout, reg: c.reg, dtype: c.dtype, rng: seed, ...weightScale,
+      inputDim, numClasses, useBatchnorm: c.batchnorm, dropout: c.dropout, reg: c.reg, dtype: c.dtype, rng: rngSeed(seed), ...weightScale,
     });
   }
   try {
-    return new Sequential(c.layers as string, { inputShape, numClasses, reg: c.reg, dtype: c.dtype, rng: seed, ...weightScale });
+    return new Sequential(c.layers as string, { inputShape, numClasses, reg: c.reg, dtype: c.dtype, rng: rngSeed(seed), ...weightScale });
   } catch (e) {
     throw new CliError((e as Error).message.replace(/^Sequential: /, '--layers: '));
   }
@@ -107,7 +174,7 @@ export function solverOptions(c: TrainConfig): SolverOptions {
     batchSize: c.batchSize,
     numEpochs: c.epochs,
     verbose: false,
-    rng: c.seed + 1,
+    rng: rngSeed(c.seed + 1),
     augment: c.augment,
   };
 }

@@ -1,8 +1,15 @@
 /** Parsers for option values: each rejects a bad value with one line saying what was expected. */
 import { InvalidArgumentError } from 'commander';
 
+/**
+ * Decimal notation only (`3`, `-0.5`, `1e-3`, `.25`): Number() would also
+ * take `0x10`, `0b11`, `Infinity` and an empty string (as 0).
+ */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 function number(v: string): number {
-  const n = v.trim() === '' ? NaN : Number(v);
+  const s = v.trim();
+  const n = DECIMAL.test(s) ? Number(s) : NaN;
   return Number.isFinite(n) ? n : NaN;
 }
 
@@ -24,9 +31,12 @@ export function positiveInt(v: string): number {
   return n;
 }
 
-export function nonNegativeInt(v: string): number {
+/** The largest seed: numpy's generator takes seeds in [0, 2^32). */
+export const MAX_SEED = 2 ** 32 - 1;
+
+export function seed(v: string): number {
   const n = number(v);
-  if (!(Number.isSafeInteger(n) && n >= 0)) throw new InvalidArgumentError(`Expected a non-negative integer but received ${v}`);
+  if (!(Number.isSafeInteger(n) && n >= 0 && n <= MAX_SEED)) throw new InvalidArgumentError(`Expected an integer seed in [0, ${MAX_SEED}] but received ${v}`);
   return n;
 }
 

@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { stageFile, type StagedFile } from '../io/atomic';
+import { stageModel } from '../models/checkpoint';
 import type { Model } from '../models/model';
 import { accuracyPlot, lossPlot } from '../report/plots';
 import { reportHtml } from '../report/html';
@@ -15,6 +17,8 @@ export interface RunSummary {
   secondsPerEpoch: number | null;
   totalSeconds: number;
   stopped: boolean;
+  /** Why training ended early with an error (a non-finite loss), or null. */
+  error: string | null;
 }
 
 export interface RunFiles {
@@ -26,20 +30,35 @@ export interface RunFiles {
   config: Record<string, unknown>;
 }
 
-/** Writes a file through a temporary name, so a reader never sees half of it. */
-function writeAtomic(file: string, content: string | Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
+/** Every file a run may write; history.json is written last. */
+export const RUN_FILES = ['model.safetensors', 'loss.svg', 'accuracy.svg', 'weights.png', 'report.html', 'history.json'] as const;
+
+/** Whether every parameter and buffer of the model is finite: a diverged model is not worth a file. */
+export function isFiniteModel(model: Model): boolean {
+  for (const t of [...Object.values(model.params), ...Object.values(model.buffers())]) {
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) return false;
+  }
+  return true;
 }
 
-export async function writeRunFiles(out: string, run: RunFiles): Promise<void> {
+/**
+ * Writes the run's files into `out` and returns their names. Everything is
+ * rendered and written under temporary names first; only when every file is
+ * whole on the disk are the previous run's files removed and the new ones
+ * renamed into place, history.json last. So a full disk leaves the previous
+ * run as it was, and a crash among the renames leaves part of the new run,
+ * never files of two runs; a history.json means its run is complete. The
+ * directory itself is neither replaced nor emptied, as it may hold the
+ * user's own files (`--out .`). A model that is not finite is not saved
+ * (nor its weights picture); the history says so.
+ */
+export async function writeRunFiles(out: string, run: RunFiles): Promise<string[]> {
   const { model, solver, summary } = run;
-  model.save(path.join(out, 'model.safetensors'));
+  const saveModel = isFiniteModel(model);
   const history = {
     config: run.config,
     data: run.data,
-    model: { architecture: model.architecture, ...model.config() },
+    model: { architecture: model.architecture, ...model.config(), saved: saveModel },
     lossHistory: solver.lossHistory,
     trainAccHistory: solver.trainAccHistory,
     valAccHistory: solver.valAccHistory,
@@ -47,11 +66,9 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<void> {
     epochSeconds: run.epochSeconds,
     summary,
   };
-  writeAtomic(path.join(out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   const loss = await lossPlot(solver.lossHistory);
   const accuracy = await accuracyPlot(solver.trainAccHistory, solver.valAccHistory);
-  writeAtomic(path.join(out, 'loss.svg'), loss);
-  writeAtomic(path.join(out, 'accuracy.svg'), accuracy);
+  const files = new Map<string, string | Buffer>([['loss.svg', loss], ['accuracy.svg', accuracy]]);
   const pngs = [];
   const w1 = model.params.W1;
   const [units, channels, side] = w1.shape;
@@ -64,15 +81,37 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<void> {
           png: weightsPng(w1.reshape(units, -1), { orientation: 'units-by-inputs', side, zoom: Math.max(1, Math.floor(32 / side)) }),
         }
         : undefined;
-  if (png) {
-    writeAtomic(path.join(out, 'weights.png'), png.png);
+  if (saveModel && png) {
+    files.set('weights.png', png.png);
     pngs.push(png);
   }
-  writeAtomic(path.join(out, 'report.html'), reportHtml({
+  files.set('report.html', reportHtml({
     title: `nndl: ${model.architecture} on ${run.data}`,
     config: run.config,
-    summary: { ...summary, bestValAcc: solver.bestValAcc, iterations: solver.lossHistory.length },
+    summary: { ...summary, bestValAcc: solver.bestValAcc, iterations: solver.lossHistory.length, modelSaved: saveModel },
     svgs: [{ caption: 'Training loss per iteration', svg: loss }, { caption: 'Train and validation accuracy per epoch', svg: accuracy }],
     pngs,
   }));
+  files.set('history.json', `${JSON.stringify(history, null, 2)}\n`);
+
+  const staged: StagedFile[] = [];
+  try {
+    if (saveModel) staged.push(stageModel(model, path.join(out, 'model.safetensors')));
+    for (const [name, content] of files) staged.push(stageFile(path.join(out, name), [content], { fn: 'writeRunFiles' }));
+  } catch (e) {
+    for (const s of staged) s.discard();
+    throw e;
+  }
+  let committed = 0;
+  try {
+    for (const name of RUN_FILES) fs.rmSync(path.join(out, name), { force: true });
+    for (const s of staged) {
+      s.commit();
+      committed++;
+    }
+  } catch (e) {
+    for (const s of staged.slice(committed)) s.discard();
+    throw e;
+  }
+  return staged.map((s) => path.basename(s.file));
 }

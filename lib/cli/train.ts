@@ -2,7 +2,8 @@
  * `nndl train`: trains one model with the Solver, showing progress, and
  * writes the model, its history, the notebook's plots, the first-layer
  * weights and an HTML report into the output directory. Ctrl-C stops after
- * the current iteration and still writes everything, with the best model so far.
+ * the current iteration and still writes everything, with the best model so
+ * far; so does a loss that stops being finite, which then exits non-zero.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { Solver } from '../solver';
 import { loadData, type SplitData } from './data';
 import { CliError } from './errors';
-import { buildModel, checkModelConfig, describeModel, solverOptions, type TrainConfig } from './model-config';
+import { buildModel, checkModelConfig, checkSizes, describeModel, solverOptions, type TrainConfig } from './model-config';
 import { createProgress } from './progress';
 import { writeRunFiles } from './run-files';
 
@@ -46,7 +47,9 @@ export async function train(options: TrainOptions): Promise<number> {
   const stdout = process.stdout;
   const note = (line: string) => stdout.write(`${line}\n`);
   const data: SplitData = await loadData({ data: options.data, dtype: options.dtype, seed: options.seed, note });
-  const model = buildModel(options, data.XTrain.shape.slice(1), data.classNames.length, options.seed);
+  const inputShape = data.XTrain.shape.slice(1);
+  checkSizes(options, inputShape, data.classNames.length, data.XTrain.shape[0], data.source);
+  const model = buildModel(options, inputShape, data.classNames.length, options.seed);
   const iterationsPerEpoch = Math.max(Math.floor(data.XTrain.shape[0] / options.batchSize), 1);
   note(
     `training ${model.architecture} ${describeModel(options)} on ${data.source}: ` +
@@ -73,8 +76,13 @@ export async function train(options: TrainOptions): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const started = process.hrtime.bigint();
+  // A failed run (a loss that is no longer finite) still writes its files,
+  // with the best parameters so far, which the Solver has restored.
+  let failure: Error | undefined;
   try {
     await solver.trainAsync();
+  } catch (e) {
+    failure = e as Error;
   } finally {
     process.off('SIGINT', onSigint);
     progress.done();
@@ -88,16 +96,21 @@ export async function train(options: TrainOptions): Promise<number> {
     secondsPerEpoch: epochSeconds.length > 0 ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : null,
     totalSeconds,
     stopped: solver.stopped,
+    error: failure ? failure.message : null,
   };
-  await writeRunFiles(options.out, {
+  const written = await writeRunFiles(options.out, {
     model, solver, summary, epochSeconds, data: data.source,
     config: { ...options, out: undefined, data: options.data ?? 'default' },
   });
   const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
   note(
-    `${solver.stopped ? 'stopped early; ' : ''}train acc ${pct(summary.trainAcc)}, val acc ${pct(summary.valAcc)}, ` +
+    `${solver.stopped ? 'stopped early; ' : failure ? 'failed; ' : ''}train acc ${pct(summary.trainAcc)}, val acc ${pct(summary.valAcc)}, ` +
       `test acc ${pct(summary.testAcc)}; ${summary.secondsPerEpoch === null ? '-' : summary.secondsPerEpoch.toFixed(2)} s per epoch`,
   );
-  note(`wrote ${options.out}: model.safetensors, history.json, loss.svg, accuracy.svg, weights.png, report.html`);
+  note(`wrote ${options.out}: ${written.join(', ')}`);
+  if (failure) {
+    const saved = written.includes('model.safetensors');
+    throw new CliError(`${failure.message.split('\n')[0]}; ${saved ? 'the best model so far is saved' : 'no model was saved: it is not finite (its parameters or batchnorm statistics)'}`);
+  }
   return solver.stopped ? 130 : 0;
 }

@@ -7,15 +7,23 @@
  *
  * Pixels stay bytes, (N, 3, 32, 32) channel-planar as the files hold them,
  * written straight into one array per split as the batches stream in.
+ *
+ * The files are untrusted: only regular files and directories are read, a
+ * release must hold each batch exactly once, and what a file may cost is
+ * bounded before it is allocated (a member's declared size, the whole
+ * release's decompressed size, the class names' length).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 
+import { inputKind, openInputFile } from '../io/input-file';
 import { native } from '../native';
-import { Tensor, empty, sharedZeros, type DType, type FloatArray } from '../tensor';
+import { Tensor, sharedZeros, zeros, type DType, type FloatArray } from '../tensor';
 import {
   booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, objectArg, positiveIntegerArg,
 } from '../validate';
@@ -31,6 +39,19 @@ export const IMAGE_SHAPE = [3, 32, 32] as const;
 const IMAGE_BYTES = 3 * 32 * 32;
 const RECORD_BYTES = 1 + IMAGE_BYTES;
 const TRAIN_BATCHES = 5;
+
+/**
+ * Bounds on what a release may hold. The real ones decompress to 185 MB; a
+ * batch file is at most the whole training set (154 MB as records); the
+ * class names file is 61 bytes. A member declaring more is refused before
+ * anything is allocated for it; an archive decompressing to more is
+ * refused as it streams (a gzip bomb of zeros).
+ */
+export const MAX_RELEASE_BYTES = 2 ** 30;
+export const MAX_BATCH_BYTES = 200 * 2 ** 20;
+const MAX_META_BYTES = 2 ** 20;
+/** A class name longer than this is not one. */
+const MAX_CLASS_NAME = 100;
 
 /** Images as bytes, (N, 3, 32, 32), row-major: red plane, green plane, blue plane. */
 export interface PixelArray {
@@ -237,13 +258,25 @@ function appendPythonBatch(split: Split, file: string, bytes: Buffer): void {
   split.count += n;
 }
 
+/**
+ * Ten short strings. A pickled name is read only when it is one: a
+ * hostile list of nested memoised lists is never walked (printing one would
+ * expand it exponentially).
+ */
 function parseClassNames(format: Format, file: string, bytes: Buffer): string[] {
-  if (format === 'bin') {
-    return bytes.toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
-  }
-  const names = dictGet(file, readPickle(bytes, file), 'label_names');
+  const names = format === 'bin'
+    ? bytes.toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0)
+    : dictGet(file, readPickle(bytes, file), 'label_names');
   if (!Array.isArray(names)) throw new Error(`${file}: 'label_names' is not a list`);
-  return names.map((n) => (Buffer.isBuffer(n) ? n.toString('latin1') : String(n)));
+  if (names.length !== 10) throw new Error(`${file}: names ${names.length} classes, expected 10`);
+  return names.map((n, i) => {
+    const name = Buffer.isBuffer(n) ? n.toString('latin1') : n;
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_CLASS_NAME) {
+      const what = typeof name === 'string' ? `a string of ${name.length} characters` : Array.isArray(name) ? 'a list' : typeof name;
+      throw new Error(`${file}: class name ${i} is ${what}, expected a string of 1 to ${MAX_CLASS_NAME} characters`);
+    }
+    return name;
+  });
 }
 
 /** Binary batches of different sizes, which a placement by batch index cannot lay out. */
@@ -257,11 +290,14 @@ class UnequalBatches extends Error {}
  */
 class Assembler<S extends Split> {
   classNames: string[] = [...CIFAR10_CLASSES];
+  /** The class names file, read when every batch is in (an archive's corruption shows first). */
+  private meta: { file: string; bytes: Buffer } | undefined;
   private nextTrain = 0;
   private readonly parked = new Map<number, { file: string; bytes: Buffer }>();
   private readonly placed = new Set<number>();
+  /** Where each batch and class-names file was met, by base name. */
+  private readonly seen = new Map<string, string>();
   private perBatch: number | undefined;
-  private testSeen = false;
   private readonly placeByIndex: boolean;
   readonly names: ReturnType<typeof batchNames>;
 
@@ -270,16 +306,31 @@ class Assembler<S extends Split> {
     this.placeByIndex = placeByIndex && format === 'bin';
   }
 
-  /** What to do with a file of this base name: a writer for its bytes, or null to skip it. */
+  /**
+   * What to do with a file of this base name: a writer for its bytes, or
+   * null to skip it. A batch or class-names file met twice is an error
+   * naming both places: which one holds the data would be a guess.
+   */
   open(name: string, display: string, size: number): { write(chunk: Uint8Array): void; end(): void } | null {
     const trainIndex = this.names.train.indexOf(name);
+    if (trainIndex < 0 && name !== this.names.test && name !== this.names.meta) return null;
+    const earlier = this.seen.get(name);
+    if (earlier !== undefined) throw new Error(`${this.where}: holds ${name} twice (${earlier} and ${display})`);
+    this.seen.set(name, display);
+    if (name !== this.names.meta && size > MAX_BATCH_BYTES) {
+      throw new Error(`${display}: ${size} bytes, more than a CIFAR-10 batch can hold (at most ${MAX_BATCH_BYTES})`);
+    }
+    return this.route(name, trainIndex, display, size);
+  }
+
+  private route(name: string, trainIndex: number, display: string, size: number): { write(chunk: Uint8Array): void; end(): void } | null {
     if (name === this.names.test) {
-      this.testSeen = true;
       return this.sink(this.test, display, size, (bytes) => appendPythonBatch(this.test, display, bytes));
     }
     if (name === this.names.meta) {
-      return collect(size, (bytes) => {
-        this.classNames = parseClassNames(this.format, display, bytes);
+      if (size > MAX_META_BYTES) throw new Error(`${display}: ${size} bytes, too large for class names (at most ${MAX_META_BYTES})`);
+      return collect(display, size, (bytes) => {
+        this.meta = { file: display, bytes };
       });
     }
     if (trainIndex < 0) return null;
@@ -287,13 +338,13 @@ class Assembler<S extends Split> {
     if (trainIndex === this.nextTrain) {
       return this.sink(this.train, display, size, (bytes) => appendPythonBatch(this.train, display, bytes), () => this.advance());
     }
-    return collect(size, (bytes) => this.parked.set(trainIndex, { file: display, bytes }));
+    return collect(display, size, (bytes) => this.parked.set(trainIndex, { file: display, bytes }));
   }
 
   /** A writer into a split: records straight in for binary files, whole pickles for Python ones. */
   private sink(split: Split, file: string, size: number, python: (bytes: Buffer) => void, done = () => {}) {
     if (this.format === 'py') {
-      return collect(size, (bytes) => {
+      return collect(file, size, (bytes) => {
         python(bytes);
         done();
       });
@@ -316,21 +367,16 @@ class Assembler<S extends Split> {
     const next = this.parked.get(this.nextTrain);
     if (next === undefined) return;
     this.parked.delete(this.nextTrain);
-    const sink = this.open(this.names.train[this.nextTrain], next.file, next.bytes.length);
+    const sink = this.route(this.names.train[this.nextTrain], this.nextTrain, next.file, next.bytes.length);
     sink?.write(next.bytes);
     sink?.end();
   }
 
-  /** Checks that every batch arrived and that the class names are ten. */
+  /** Checks that every batch arrived, and reads the class names (ten short strings). */
   finish(): this {
-    const missingTrain = this.placeByIndex
-      ? this.names.train.filter((_, k) => !this.placed.has(k)).slice(0, 1)
-      : this.names.train.slice(this.nextTrain, this.nextTrain + 1);
-    const missing = [...missingTrain, ...(this.testSeen ? [] : [this.names.test])];
+    const missing = [...this.names.train, this.names.test].filter((name) => !this.seen.has(name));
     if (missing.length > 0) throw new Error(`${this.where}: missing ${missing.join(', ')}`);
-    if (this.classNames.length !== 10) {
-      throw new Error(`${this.where}: ${this.names.meta} names ${this.classNames.length} classes, expected 10`);
-    }
+    if (this.meta) this.classNames = parseClassNames(this.format, this.meta.file, this.meta.bytes);
     return this;
   }
 }
@@ -360,44 +406,95 @@ function release(a: Assembler<ByteSplit>): Cifar10 {
 }
 
 /** A writer that gathers a whole file (of known size) and hands it over at the end. */
-function collect(size: number, done: (bytes: Buffer) => void) {
-  const bytes = Buffer.allocUnsafe(size);
+function collect(file: string, size: number, done: (bytes: Buffer) => void) {
+  const bytes = Buffer.alloc(size);
   let at = 0;
   return {
     write(chunk: Uint8Array) {
-      if (at + chunk.length > size) throw new Error('more data than the file size');
+      if (at + chunk.length > size) throw new Error(`${file}: more data than its declared size of ${size} bytes`);
       bytes.set(chunk, at);
       at += chunk.length;
     },
     end() {
-      if (at !== size) throw new Error(`truncated: ${at} of ${size} bytes`);
+      if (at !== size) throw new Error(`${file}: truncated: ${at} of ${size} bytes`);
       done(bytes);
     },
   };
 }
 
-/** Reads a batches directory file by file. */
-async function readDirectory<S extends Split>(dir: string, format: Format, make: AssemblerFactory<S>): Promise<Assembler<S>> {
+/** Reads a batches directory file by file: regular files only, the batches within the release's bound. */
+async function readDirectory<S extends Split>(fn: string, dir: string, format: Format, make: AssemblerFactory<S>): Promise<Assembler<S>> {
   const assembler = make(format, dir);
   const { train, test, meta } = assembler.names;
+  const missing = [...train, test].filter((name) => !fs.existsSync(path.join(dir, name)));
+  if (missing.length > 0) throw new Error(`${dir}: missing ${missing.join(', ')}`);
+  let total = 0;
   for (const name of [...train, test, meta]) {
     const file = path.join(dir, name);
-    if (!fs.existsSync(file)) {
-      if (name === meta) continue;
-      throw new Error(`${dir}: missing ${name}`);
+    if (name === meta && !fs.existsSync(file)) continue;
+    const { fd, size } = openInputFile(fn, file);
+    total += size;
+    const sink = (() => {
+      try {
+        if (total > MAX_RELEASE_BYTES) throw new Error(`${dir}: the batches hold more than ${MAX_RELEASE_BYTES} bytes, more than a CIFAR-10 release`);
+        return assembler.open(name, file, size)!;
+      } catch (e) {
+        fs.closeSync(fd);
+        throw e;
+      }
+    })();
+    if (size > 0) {
+      // The stream closes the descriptor. It reads the size checked: a file that grows meanwhile is cut there.
+      for await (const chunk of fs.createReadStream(file, { fd, start: 0, end: size - 1, highWaterMark: 1 << 20 })) sink.write(chunk as Buffer);
+    } else {
+      fs.closeSync(fd);
     }
-    const sink = assembler.open(name, file, fs.statSync(file).size);
-    if (sink === null) continue;
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) sink.write(chunk as Buffer);
     sink.end();
   }
   return assembler.finish();
 }
 
-/** Streams a .tar.gz release, filing each batch as it is decompressed. */
-async function readArchive<S extends Split>(file: string, make: AssemblerFactory<S>): Promise<Assembler<S>> {
+/** An archive that decompresses to more than a release can hold. */
+class TooLarge extends Error {}
+
+/** Passes bytes on, failing once more than `limit` have passed: the bound on an archive's decompressed size. */
+class ByteLimit extends Transform {
+  private passed = 0;
+
+  constructor(private readonly limit: number, private readonly file: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.passed += chunk.length;
+    if (this.passed > this.limit) {
+      done(new TooLarge(`${this.file}: decompresses to more than ${this.limit} bytes, more than a CIFAR-10 release holds`));
+    } else {
+      done(null, chunk);
+    }
+  }
+}
+
+/**
+ * Streams a .tar.gz (or plain .tar) release, filing each batch as it is
+ * decompressed. The decompressed stream is counted (at most
+ * MAX_RELEASE_BYTES) and the reading stops at the first error.
+ */
+async function readArchive<S extends Split>(fn: string, file: string, make: AssemblerFactory<S>): Promise<Assembler<S>> {
+  const { fd, size } = openInputFile(fn, file);
+  const magic = Buffer.alloc(2);
+  if (size >= 2) fs.readSync(fd, magic, 0, 2, 0);
+  const input = fs.createReadStream(file, { fd, start: 0 });
   let assembler: Assembler<S> | undefined;
   let failure: Error | undefined;
+  // Stops the reading with the error: destroying the input without one, once it has
+  // been read to its end, leaves the pipeline's promise unsettled.
+  const fail = (e: unknown) => {
+    failure ??= e as Error;
+    input.destroy(failure);
+  };
+  // tar is loaded when an archive is read, not when the library is imported.
+  const { Parser } = await import('tar');
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
@@ -414,7 +511,7 @@ async function readArchive<S extends Split>(file: string, make: AssemblerFactory
         if (assembler.format !== format) throw new Error(`${file}: holds both cifar-10-batches-bin and cifar-10-batches-py`);
         sink = assembler.open(parts[parts.length - 1], `${file}:${entry.path}`, entry.size);
       } catch (e) {
-        failure = e as Error;
+        fail(e);
       }
       if (sink === null) {
         entry.resume();
@@ -426,7 +523,7 @@ async function readArchive<S extends Split>(file: string, make: AssemblerFactory
         try {
           s.write(chunk);
         } catch (e) {
-          failure = e as Error;
+          fail(e);
         }
       });
       entry.on('end', () => {
@@ -434,14 +531,19 @@ async function readArchive<S extends Split>(file: string, make: AssemblerFactory
         try {
           s.end();
         } catch (e) {
-          failure = e as Error;
+          fail(e);
         }
       });
     },
   });
+  const limit = new ByteLimit(MAX_RELEASE_BYTES, file);
   try {
-    await pipeline(fs.createReadStream(file), parser);
+    // Decompressed here rather than by the parser, so the bound counts the bytes the parser reads.
+    if (magic[0] === 0x1f && magic[1] === 0x8b) await pipeline(input, zlib.createGunzip(), limit, parser);
+    else await pipeline(input, limit, parser);
   } catch (e) {
+    if (failure) throw failure;
+    if (e instanceof TooLarge) throw e;
     throw new Error(`${file}: not a readable .tar.gz (${(e as Error).message})`, { cause: e });
   }
   if (failure) throw failure;
@@ -491,17 +593,16 @@ async function readSource<S extends Split>(fn: string, source: unknown, options:
   if (typeof source !== 'string' || source === '') throw invalidType(fn, 'source', 'a path or the name "cifar10"', source);
   if (source === 'cifar10' && !fs.existsSync(source)) {
     const { onProgress, url, md5 } = options;
-    return readArchive(await cachedCifar10Archive({ onProgress, url, md5 }), make);
+    return readArchive(fn, await cachedCifar10Archive({ onProgress, url, md5 }), make);
   }
-  if (!fs.existsSync(source)) throw new Error(`${fn}: ${source} does not exist`);
-  if (fs.statSync(source).isDirectory()) {
+  if (inputKind(fn, source) === 'directory') {
     const found = directoryFormat(source);
     if (!found) {
       throw new Error(`${fn}: ${source} holds neither cifar-10-batches-py/ nor cifar-10-batches-bin/ nor their batch files`);
     }
-    return readDirectory(found.dir, found.format, make);
+    return readDirectory(fn, found.dir, found.format, make);
   }
-  return readArchive(source, make);
+  return readArchive(fn, source, make);
 }
 
 export interface Cifar10DataOptions {
@@ -550,7 +651,8 @@ function labelRange(y: Uint8Array, first: number, count: number): Int32Array {
 /** Room for count images as floats: (count, 3, 32, 32), or (count, 3072) rows in (h, w, c) order. */
 function floatImages(count: number, dtype: DType, hwc: boolean, shared: boolean): Tensor {
   const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
-  return shared ? sharedZeros(shape, dtype) : empty(shape, dtype);
+  // Zeros: a release that held fewer images than asked for would otherwise leave rows of whatever memory held.
+  return shared ? sharedZeros(shape, dtype) : zeros(shape, dtype);
 }
 
 /** The sizes of the splits and whether to subtract the mean, checked. */
@@ -608,7 +710,7 @@ async function streamCifar10Data(fn: string, o: Record<string, unknown>, dtype: 
   if (counts.subtractMean) {
     // Sums of whole pixel values are exact in either dtype (below 2^24), so
     // this is the mean pixelMean takes from the bytes.
-    const sums = empty([IMAGE_BYTES], dtype);
+    const sums = zeros([IMAGE_BYTES], dtype);
     native().columnSums(XTrain.data, sums.data, numTraining, IMAGE_BYTES);
     mean = Float64Array.from(sums.data, (sum) => sum / numTraining);
     for (const X of [XTrain, XVal, XTest]) if (X.shape[0] > 0) native().subtractRowVector(X.data, mean, X.shape[0], IMAGE_BYTES);

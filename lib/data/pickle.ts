@@ -7,6 +7,14 @@
  * only globals it accepts are numpy's array and dtype constructors and
  * `_codecs.encode`, each rebuilt here from its arguments. Any other opcode or
  * global is refused with its name and byte offset.
+ *
+ * Its time and memory are linear in the input: byte strings and arrays are
+ * views of it, a memo reference is the same object again (never a copy), and
+ * the one thing that copies (`_codecs.encode` of a string, which a memo
+ * reference could repeat) may produce at most as many bytes as the input
+ * holds, and never more than MAX_DECODED_BYTES. The values form a graph in
+ * which memo references can share a list many times over: walk it as a tree
+ * (printing, comparing) only after checking its shape.
  */
 import { invalidType } from '../validate';
 
@@ -60,6 +68,9 @@ const OPCODE_NAMES: Record<number, string> = {
   0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
+/** The most bytes a pickle may decode to beyond its own, whatever its size. */
+export const MAX_DECODED_BYTES = 2 ** 30;
+
 const MARK = Symbol('mark');
 type StackItem = PickleValue | typeof MARK;
 
@@ -75,6 +86,8 @@ class Reader {
   private opStart = 0;
   private readonly stack: StackItem[] = [];
   private readonly memo = new Map<number, PickleValue>();
+  /** Bytes copied out of strings so far (see MAX_DECODED_BYTES). */
+  private copied = 0;
 
   constructor(private readonly bytes: Buffer, private readonly source: string) {}
 
@@ -185,7 +198,12 @@ class Reader {
         case 0x7d: this.push(new Map()); break;
         case 0x64: { const d: PickleDict = new Map(); this.setItems(d, this.popMark()); this.push(d); break; }
         case 0x61: { const v = this.pop(); this.list(this.top()).push(v); break; }
-        case 0x65: { const items = this.popMark(); this.list(this.top()).push(...items); break; }
+        case 0x65: { // APPENDS: one push per item, as a spread of 300k items would overflow the call stack
+          const items = this.popMark();
+          const list = this.list(this.top());
+          for (const item of items) list.push(item);
+          break;
+        }
         case 0x73: { const v = this.pop(); const k = this.pop(); this.setItems(this.dict(this.top()), [k, v]); break; }
         case 0x75: { const items = this.popMark(); this.setItems(this.dict(this.top()), items); break; }
         case 0x71: this.memo.set(this.u8(), this.top()); break;
@@ -284,7 +302,7 @@ class Reader {
         if (args.length !== 2 || typeof args[0] !== 'string' || args[1] !== 'latin1') {
           this.fail('calls _codecs.encode with arguments other than (str, "latin1")');
         }
-        return Buffer.from(args[0] as string, 'latin1');
+        return this.copy(args[0] as string);
       }
       case '_frombuffer': {
         // _frombuffer(buffer, dtype, shape, order): protocol 5's in-band arrays.
@@ -295,6 +313,14 @@ class Reader {
       default:
         return this.fail(`calls ${f.name}, which cannot be called`);
     }
+  }
+
+  /** A string's latin1 bytes, counted against the bound on what a pickle may decode to. */
+  private copy(text: string): Buffer {
+    this.copied += text.length;
+    const limit = Math.min(this.bytes.length, MAX_DECODED_BYTES);
+    if (this.copied > limit) this.fail(`decodes to more than ${limit} bytes of strings (repeated memo references?)`);
+    return Buffer.from(text, 'latin1');
   }
 
   private build(target: PickleValue, state: PickleValue): void {

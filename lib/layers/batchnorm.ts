@@ -33,7 +33,7 @@ export interface BatchnormCache {
   readonly invStd: Tensor;
 }
 
-function runningStat(fn: string, param: BatchnormParam, key: 'runningMean' | 'runningVar', like: Tensor): Tensor {
+export function runningStat(fn: string, param: BatchnormParam, key: 'runningMean' | 'runningVar', like: Tensor): Tensor {
   const existing = param[key];
   if (existing === undefined) {
     const t = zeros(like.shape, like.dtype);

@@ -15,13 +15,20 @@ import {
   type LeakyReluCache,
 } from './activations';
 import { batchnormBackward, batchnormForward, type BatchnormCache, type BatchnormParam } from './batchnorm';
+import { convBackward, convForward, type ConvCache, type ConvParam } from './conv';
 import { dropoutBackward, dropoutForward, type DropoutCache, type DropoutParam } from './dropout';
+import { flattenBackward, flattenForward } from './flatten';
 import { softmaxLoss, svmLoss } from './losses';
-import { affineReluBackward, affineReluBackwardSgd, affineReluForward, type AffineReluCache } from '../layer-utils';
+import { maxPoolBackward, maxPoolForward, pooledDims, type MaxPoolCache, type PoolParam } from './pool';
+import { spatialBatchnormBackward, spatialBatchnormForward, type SpatialBatchnormCache } from './spatial-batchnorm';
+import {
+  affineReluBackward, affineReluBackwardSgd, affineReluForward, convReluBackward, convReluForward, convReluPoolBackward,
+  convReluPoolForward, type AffineReluCache, type ConvReluCache, type ConvReluPoolCache,
+} from '../layer-utils';
 import type { NativeBinding } from '../native';
 import type { NumpyRandomState } from '../random';
 import { Tensor, zeros, type DType, type FloatArray, type Shape } from '../tensor';
-import { formatShape, invalidValue, numberArg, positiveIntegerArg, type Labels } from '../validate';
+import { formatShape, invalidValue, nonNegativeIntegerArg, numberArg, positiveIntegerArg, type Labels } from '../validate';
 
 /** What a parameter is to its layer; names are the role and the layer's number (W1, b1, gamma1, ...). */
 export type Role = 'W' | 'b' | 'gamma' | 'beta';
@@ -125,7 +132,9 @@ export interface LayerKind<S extends LayerSpec = LayerSpec, St = unknown, C = un
   counter?: Counter;
   /** The state an instance keeps across calls (running statistics, dropout settings). */
   state?(spec: S, input: Shape, env: LayerEnv): St;
-  /** Tensors of the state a checkpoint keeps, by name (numbered like the parameters). */
+  /** Shapes of the tensors of the state a checkpoint keeps, by name (numbered like the parameters in a model). */
+  bufferShapes?(spec: S, input: Shape): Record<string, number[]>;
+  /** Those tensors of an instance's state. */
   buffers?(state: St): Record<string, Tensor>;
   forward(x: Tensor, p: LayerParams, state: St, run: ForwardRun): [Tensor, C];
   /** dx when run.needDx (else null); parameter gradients into run.grads. */
@@ -286,39 +295,56 @@ export interface BatchnormSpec extends LayerSpec {
   eps: number;
 }
 
-const batchnorm = define<BatchnormSpec, BatchnormParam, BatchnormCache | null>({
+/** A batchnorm layer's mode and running statistics, and whether it normalizes channels of images. */
+export interface BatchnormState {
+  param: BatchnormParam;
+  spatial: boolean;
+}
+
+const batchnorm = define<BatchnormSpec, BatchnormState, BatchnormCache | SpatialBatchnormCache | null>({
   type: 'batchnorm',
-  summary: 'batch normalization of each feature over the batch, gamma and beta per feature; running averages for test mode',
+  summary: 'batch normalization of each feature (flat examples) or each channel over N, H, W (images), gamma and beta per feature or channel; running averages for test mode',
   spec: (fn, name, o) => ({
     type: 'batchnorm',
     momentum: numberArg(fn, `${name}.momentum`, o.momentum ?? 0.9),
     eps: numberArg(fn, `${name}.eps`, o.eps ?? 1e-5),
   }),
   outputShape: (fn, name, _spec, input) => {
-    if (input.length !== 1) {
-      throw new RangeError(`${fn}: ${name} normalizes features of flat examples but receives examples of shape ${formatShape(input)}`);
+    if (input.length !== 1 && input.length !== 3) {
+      throw new RangeError(
+        `${fn}: ${name} normalizes features of flat examples or channels of images (C, H, W), but receives examples of shape ${formatShape(input)}`,
+      );
     }
     return input;
   },
   params: (_spec, input) => [
-    { role: 'gamma', shape: [...input], init: 'ones' },
-    { role: 'beta', shape: [...input], init: 'zeros' },
+    { role: 'gamma', shape: [input[0]], init: 'ones' },
+    { role: 'beta', shape: [input[0]], init: 'zeros' },
   ],
   counter: 'norm',
+  bufferShapes: (_spec, input) => ({ runningMean: [input[0]], runningVar: [input[0]] }),
   state: (spec, input, env) => ({
-    mode: 'train', momentum: spec.momentum, eps: spec.eps, runningMean: zeros(input, env.dtype), runningVar: zeros(input, env.dtype),
+    param: {
+      mode: 'train', momentum: spec.momentum, eps: spec.eps, runningMean: zeros([input[0]], env.dtype), runningVar: zeros([input[0]], env.dtype),
+    },
+    spatial: input.length === 3,
   }),
-  buffers: (state) => ({ runningMean: state.runningMean as Tensor, runningVar: state.runningVar as Tensor }),
+  buffers: (state) => ({ runningMean: state.param.runningMean as Tensor, runningVar: state.param.runningVar as Tensor }),
   forward: (x, p, state, run) => {
-    state.mode = run.mode;
-    return batchnormForward(x, p.gamma as Tensor, p.beta as Tensor, state, { out: run.out });
+    state.param.mode = run.mode;
+    const forward = state.spatial ? spatialBatchnormForward : batchnormForward;
+    return forward(x, p.gamma as Tensor, p.beta as Tensor, state.param, { out: run.out });
   },
   backward: (dout, cache, _p, run) => {
     if (cache === null) throw new Error('batchnorm: a backward pass needs a train-mode forward pass');
-    return batchnormBackward(dout, cache, { dx: run.dx, dw: run.grads.gamma, db: run.grads.beta })[0];
+    const grads = { dx: run.dx, dw: run.grads.gamma, db: run.grads.beta };
+    return 'xhat' in cache ? batchnormBackward(dout, cache, grads)[0] : spatialBatchnormBackward(dout, cache, grads)[0];
   },
   token: { syntax: 'bn', pattern: /^(?:bn|batchnorm)$/, read: () => ({}), write: () => 'bn' },
-  samples: [{ label: 'x [8, 4]', options: {}, input: [8, 4] }],
+  samples: [
+    { label: 'x [8, 4]', options: {}, input: [8, 4] },
+    { label: 'images x [4, 3, 3, 2]', options: {}, input: [4, 3, 3, 2] },
+  ],
 });
 
 export interface DropoutSpec extends LayerSpec {
@@ -347,17 +373,193 @@ const flatten = define<{ type: 'flatten' }, undefined, Shape>({
   summary: 'examples (d1, ..., dk) viewed as (d1 * ... * dk,), without copying',
   spec: noOptions('flatten'),
   outputShape: (_fn, _name, _spec, input) => [product(input)],
-  forward: (x, _p, _s) => [x.reshape(x.shape[0], -1), x.shape],
-  backward: (dout, shape, _p, run) => (run.needDx ? dout.reshape(...shape) : null),
+  forward: (x) => flattenForward(x),
+  backward: (dout, shape, _p, run) => (run.needDx ? flattenBackward(dout, shape) : null),
   token: { syntax: 'flatten', pattern: /^flatten$/, read: () => ({}), write: () => 'flatten' },
   samples: [{ label: 'x [2, 3, 4, 5]', options: {}, input: [2, 3, 4, 5] }],
+});
+
+export interface ConvSpec extends LayerSpec {
+  type: 'conv';
+  /** Filters F. */
+  filters: number;
+  /** Side of the square filters. */
+  size: number;
+  /** Pixels between positions (default 1). */
+  stride: number;
+  /** Zeros added on every side (default 0). */
+  pad: number;
+}
+
+const convSpec = (fn: string, name: string, o: Record<string, unknown>) => ({
+  filters: positiveIntegerArg(fn, `${name}.filters`, o.filters),
+  size: positiveIntegerArg(fn, `${name}.size`, o.size),
+  stride: positiveIntegerArg(fn, `${name}.stride`, o.stride ?? 1),
+  pad: nonNegativeIntegerArg(fn, `${name}.pad`, o.pad ?? 0),
+});
+
+/** (F, H', W') of a convolution of images (C, H, W), or a RangeError naming the layer and the numbers. */
+function convOutput(fn: string, name: string, spec: { filters: number; size: number; stride: number; pad: number }, input: Shape): number[] {
+  if (input.length !== 3) {
+    throw new RangeError(`${fn}: ${name} convolves images (C, H, W) but receives examples of shape ${formatShape(input)}`);
+  }
+  const side = (what: string, sym: string, size: number) => {
+    const out = 1 + (size + 2 * spec.pad - spec.size) / spec.stride;
+    if (!Number.isInteger(out) || out < 1) {
+      throw new RangeError(
+        `${fn}: ${name} does not fit its input ${formatShape(input)}: the output ${what} 1 + (${sym} + 2 pad - size) / stride = ` +
+          `1 + (${size} + ${2 * spec.pad} - ${spec.size}) / ${spec.stride} = ${out} is not a positive integer`,
+      );
+    }
+    return out;
+  };
+  return [spec.filters, side('height', 'H', input[1]), side('width', 'W', input[2])];
+}
+
+const convParams = (spec: { filters: number; size: number }, input: Shape): ParamDef[] => {
+  const fanIn = input[0] * spec.size * spec.size;
+  return [
+    { role: 'W', shape: [spec.filters, input[0], spec.size, spec.size], init: 'weight', fanIn },
+    { role: 'b', shape: [spec.filters], init: 'zeros' },
+  ];
+};
+
+const convParam = (spec: { stride: number; pad: number }): ConvParam => ({ stride: spec.stride, pad: spec.pad });
+
+const convSamples: GradcheckSample[] = [
+  { label: 'x [2, 3, 5, 5], 4 filters 3x3, pad 1', options: { filters: 4, size: 3, pad: 1 }, input: [2, 3, 5, 5] },
+  { label: 'x [2, 2, 7, 7], 3 filters 3x3, stride 2, pad 1', options: { filters: 3, size: 3, stride: 2, pad: 1 }, input: [2, 2, 7, 7] },
+  { label: 'one example x [1, 2, 5, 4], 2 filters 3x3', options: { filters: 2, size: 3 }, input: [1, 2, 5, 4] },
+];
+
+const conv = define<ConvSpec, ConvParam, ConvCache>({
+  type: 'conv',
+  summary: 'convolution: F filters (F, C, k, k) at every stride pixels of the input padded by pad zeros, plus b (F,)',
+  spec: (fn, name, o) => ({ type: 'conv', ...convSpec(fn, name, o) }),
+  outputShape: convOutput,
+  params: convParams,
+  counter: 'weight',
+  state: convParam,
+  forward: (x, p, param, run) => convForward(x, p.W as Tensor, p.b as Tensor, param, { out: run.out }),
+  backward: (dout, cache, _p, run) => convBackward(dout, cache, { dx: run.needDx && run.dx, dw: run.grads.W, db: run.grads.b })[0],
+  token: {
+    syntax: 'conv<filters>k<size>[s<stride>][p<pad>]', pattern: /^conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?$/,
+    read: (m) => ({
+      filters: Number(m[1]), size: Number(m[2]), ...(m[3] === undefined ? {} : { stride: Number(m[3]) }), ...(m[4] === undefined ? {} : { pad: Number(m[4]) }),
+    }),
+    write: (s) => `conv${s.filters}k${s.size}${s.stride === 1 ? '' : `s${s.stride}`}${s.pad === 0 ? '' : `p${s.pad}`}`,
+  },
+  samples: convSamples,
+});
+
+export interface PoolSpec extends LayerSpec {
+  type: 'pool';
+  /** Side of the square windows. */
+  size: number;
+  /** Pixels between windows (default: the size). */
+  stride: number;
+}
+
+const poolParam = (spec: { size: number; stride: number }): PoolParam => ({ poolHeight: spec.size, poolWidth: spec.size, stride: spec.stride });
+
+/** (C, H', W') of max pooling images (C, H, W), or a RangeError naming the layer and the numbers. */
+function poolOutput(fn: string, name: string, spec: { size: number; stride: number }, input: Shape): number[] {
+  if (input.length !== 3) {
+    throw new RangeError(`${fn}: ${name} pools images (C, H, W) but receives examples of shape ${formatShape(input)}`);
+  }
+  try {
+    return [input[0], ...pooledDims('pool', input[1], input[2], poolParam(spec))];
+  } catch (e) {
+    throw new RangeError(`${fn}: ${name} does not fit its input ${formatShape(input)}: ${(e as Error).message.replace(/^pool: /, '')}`);
+  }
+}
+
+const pool = define<PoolSpec, PoolParam, MaxPoolCache>({
+  type: 'pool',
+  summary: 'max pooling: the largest value of each size x size window of each channel, windows every stride pixels',
+  spec: (fn, name, o) => {
+    const size = positiveIntegerArg(fn, `${name}.size`, o.size);
+    return { type: 'pool', size, stride: positiveIntegerArg(fn, `${name}.stride`, o.stride ?? size) };
+  },
+  outputShape: poolOutput,
+  state: poolParam,
+  forward: (x, _p, param, run) => maxPoolForward(x, param, { out: run.out }),
+  backward: (dout, cache, _p, run) => (run.needDx ? maxPoolBackward(dout, cache, { dx: run.dx }) : null),
+  token: {
+    syntax: 'pool<size>[s<stride>]', pattern: /^pool(\d+)(?:s(\d+))?$/,
+    read: (m) => ({ size: Number(m[1]), ...(m[2] === undefined ? {} : { stride: Number(m[2]) }) }),
+    write: (s) => `pool${s.size}${s.stride === s.size ? '' : `s${s.stride}`}`,
+  },
+  samples: [
+    { label: 'x [2, 3, 4, 4], 2x2', options: { size: 2 }, input: [2, 3, 4, 4] },
+    { label: 'x [1, 2, 5, 5], 3x3 stride 2', options: { size: 3, stride: 2 }, input: [1, 2, 5, 5] },
+  ],
+});
+
+export interface ConvReluSpec extends LayerSpec {
+  type: 'convRelu';
+  filters: number;
+  size: number;
+  stride: number;
+  pad: number;
+}
+
+const convRelu = define<ConvReluSpec, ConvParam, ConvReluCache>({
+  type: 'convRelu',
+  summary: 'convolution then ReLU in one native call (what conv followed by relu runs as)',
+  spec: (fn, name, o) => ({ type: 'convRelu', ...convSpec(fn, name, o) }),
+  outputShape: convOutput,
+  params: convParams,
+  counter: 'weight',
+  state: convParam,
+  forward: (x, p, param, run) => convReluForward(x, p.W as Tensor, p.b as Tensor, param, { out: run.out }),
+  backward: (dout, cache, _p, run) => convReluBackward(dout, cache, { dx: run.needDx && run.dx, dw: run.grads.W, db: run.grads.b })[0],
+  fuses: ['conv', 'relu'],
+  fuse: ([c]) => ({ ...(c as ConvSpec), type: 'convRelu' }),
+  samples: convSamples,
+});
+
+export interface ConvReluPoolSpec extends LayerSpec {
+  type: 'convReluPool';
+  filters: number;
+  size: number;
+  stride: number;
+  pad: number;
+  poolSize: number;
+  poolStride: number;
+}
+
+interface ConvReluPoolState {
+  conv: ConvParam;
+  pool: PoolParam;
+}
+
+const convReluPool = define<ConvReluPoolSpec, ConvReluPoolState, ConvReluPoolCache>({
+  type: 'convReluPool',
+  summary: 'convolution, ReLU and max pooling in one native pass (what conv, relu, pool run as)',
+  spec: (fn, name, o) => {
+    const poolSize = positiveIntegerArg(fn, `${name}.poolSize`, o.poolSize);
+    return { type: 'convReluPool', ...convSpec(fn, name, o), poolSize, poolStride: positiveIntegerArg(fn, `${name}.poolStride`, o.poolStride ?? poolSize) };
+  },
+  outputShape: (fn, name, spec, input) => poolOutput(fn, name, { size: spec.poolSize, stride: spec.poolStride }, convOutput(fn, name, spec, input)),
+  params: convParams,
+  counter: 'weight',
+  state: (spec) => ({ conv: convParam(spec), pool: poolParam({ size: spec.poolSize, stride: spec.poolStride }) }),
+  forward: (x, p, state, run) => convReluPoolForward(x, p.W as Tensor, p.b as Tensor, state.conv, state.pool, { out: run.out }),
+  backward: (dout, cache, _p, run) => convReluPoolBackward(dout, cache, { dx: run.needDx && run.dx, dw: run.grads.W, db: run.grads.b })[0],
+  fuses: ['conv', 'relu', 'pool'],
+  fuse: ([c, , q]) => ({ ...(c as ConvSpec), type: 'convReluPool', poolSize: (q as PoolSpec).size, poolStride: (q as PoolSpec).stride }),
+  samples: [
+    { label: 'x [2, 3, 6, 6], 4 filters 3x3, pad 1, 2x2 pool', options: { filters: 4, size: 3, pad: 1, poolSize: 2 }, input: [2, 3, 6, 6] },
+    { label: 'x [1, 2, 7, 7], 3 filters 3x3, stride 2, pad 1, 2x2 pool', options: { filters: 3, size: 3, stride: 2, pad: 1, poolSize: 2 }, input: [1, 2, 7, 7] },
+  ],
 });
 
 /** Every layer, by type. */
 export const LAYERS: Readonly<Record<string, LayerKind<LayerSpec, unknown, unknown>>> = Object.freeze(
   Object.fromEntries(
     [
-      affine, affineRelu,
+      affine, affineRelu, conv, convRelu, convReluPool, pool,
       activation('relu', 'max(0, x)', reluForward, reluBackward),
       leakyRelu,
       activation('sigmoid', '1 / (1 + exp(-x))', sigmoidForward, sigmoidBackward),

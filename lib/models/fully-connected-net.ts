@@ -5,6 +5,7 @@
  * beta1..beta(L-1) with batchnorm; L2 regularization on the weights only.
  */
 import type { BatchnormParam } from '../layers/batchnorm';
+import type { BatchnormState } from '../layers/specs';
 import { randomStateArg, type RandomSource } from '../random';
 import type { DType } from '../tensor';
 import {
@@ -79,7 +80,7 @@ export class FullyConnectedNet extends Sequential {
 
   /** One per hidden layer when batchnorm is on: mode and running statistics. */
   get bnParams(): BatchnormParam[] {
-    return this.states('batchnorm') as BatchnormParam[];
+    return (this.states('batchnorm') as BatchnormState[]).map((s) => s.param);
   }
 
   override config(): Record<string, unknown> {

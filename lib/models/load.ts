@@ -3,12 +3,14 @@ import { readCheckpoint } from './checkpoint';
 import { FullyConnectedNet } from './fully-connected-net';
 import { Sequential } from './sequential';
 import { StandaloneTwoLayerNet } from './standalone-two-layer-net';
+import { ThreeLayerConvNet } from './three-layer-conv-net';
 import { TwoLayerNet } from './two-layer-net';
 
 const BUILDERS = {
   Sequential: Sequential.fromCheckpoint,
   TwoLayerNet: TwoLayerNet.fromCheckpoint,
   FullyConnectedNet: FullyConnectedNet.fromCheckpoint,
+  ThreeLayerConvNet: ThreeLayerConvNet.fromCheckpoint,
   StandaloneTwoLayerNet: StandaloneTwoLayerNet.fromCheckpoint,
 } as const;
 

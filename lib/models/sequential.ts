@@ -8,10 +8,8 @@
  * penalty covers the weights only. Layers that follow each other and have a
  * fused entry in the table (affine then relu) run as that entry.
  */
-import {
-  LAYERS, LOSSES, type BackwardRun, type LayerKind, type LayerParams, type LayerSpec, type LossKind, type ParamDef, type Role,
-} from '../layers/specs';
-import { parseLayers, formatLayers } from '../layers/layer-string';
+import type { BackwardRun, LayerParams, LayerSpec, LossKind, ParamDef, Role } from '../layers/specs';
+import { formatLayers } from '../layers/layer-string';
 import { native } from '../native';
 import { sgd } from '../optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from '../random';
@@ -22,13 +20,10 @@ import {
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
-import { Workspace } from './workspace';
+import { planNetwork, roleNames, type LayerInput, type PlannedBlock } from './plan';
 
-/** A layer of a Sequential's list: its type and options, e.g. {type: 'conv', filters: 32, size: 3, pad: 1}. */
-export interface LayerInput {
-  type: string;
-  [option: string]: unknown;
-}
+export type { LayerInput } from './plan';
+import { Workspace } from './workspace';
 
 /** How the initial weights are drawn when no weightScale is given: 'he', N(0, 2 / fanIn). */
 export type InitRule = 'he';
@@ -52,20 +47,13 @@ export interface SequentialOptions {
   rng?: RandomSource;
 }
 
-/** One step of the network: a table entry (maybe standing for several layers) with its shapes, parameters and state. */
-interface Block {
-  kind: LayerKind;
-  spec: LayerSpec;
-  /** Shapes of one example in and out. */
-  input: Shape;
-  output: Shape;
+/** One step of the network as it runs: its plan, with its parameters' names by role, state and workspace names. */
+interface Block extends PlannedBlock {
   inSize: number;
   outSize: number;
   /** Parameter names by role: {W: 'W2', b: 'b2'}. */
   names: Partial<Record<Role, string>>;
   state: unknown;
-  /** The buffers' names in checkpoints (runningMean1) and their keys in the state's buffers. */
-  buffers: [string, string][];
   /** Names of the forward output and input gradient in the workspace. */
   out: string;
   grad: string;
@@ -79,42 +67,6 @@ interface ForwardPass {
 }
 
 const DEFAULT_INPUT = Object.freeze([3, 32, 32]);
-
-/** The layers as specs checked by their table entries, the loss apart. */
-export function layerSpecs(fn: string, layers: unknown): { specs: LayerSpec[]; loss: LossKind } {
-  const list = typeof layers === 'string' ? parseLayers(fn, layers) : layers;
-  if (!Array.isArray(list)) throw invalidType(fn, 'layers', 'an array of layer specs or a layer-list string', layers);
-  if (list.length === 0) throw invalidValue(fn, 'layers', 'at least one layer and a loss', layers);
-  const specs: LayerSpec[] = [];
-  list.forEach((value, i) => {
-    const o = objectArg(fn, `layers[${i}]`, value);
-    const type = o.type;
-    const last = i === list.length - 1;
-    if (typeof type !== 'string') throw invalidType(fn, `layers[${i}].type`, 'a layer type', type);
-    if (Object.prototype.hasOwnProperty.call(LOSSES, type)) {
-      if (!last) throw invalidValue(fn, `layers[${i}].type`, `a layer (the loss ${type} must come last)`, type);
-      return;
-    }
-    if (last) throw invalidValue(fn, `layers[${i}].type`, `a loss to end the layers (${Object.keys(LOSSES).join(' or ')})`, type);
-    const kind = Object.prototype.hasOwnProperty.call(LAYERS, type) ? LAYERS[type] : undefined;
-    if (kind === undefined || kind.fuses) {
-      const known = Object.values(LAYERS).filter((k) => !k.fuses).map((k) => k.type);
-      throw invalidValue(fn, `layers[${i}].type`, `one of ${[...known, ...Object.keys(LOSSES)].join(', ')}`, type);
-    }
-    specs.push(kind.spec(fn, `layers[${i}]`, o));
-  });
-  if (specs.length === 0) throw invalidValue(fn, 'layers', 'at least one layer before the loss', layers);
-  return { specs, loss: LOSSES[(list[list.length - 1] as LayerInput).type as keyof typeof LOSSES] };
-}
-
-/** The table entry that stands for the layers from specs[i] on, and how many it covers. */
-function fusedAt(specs: readonly LayerSpec[], i: number): [LayerKind, number] {
-  for (const kind of Object.values(LAYERS)) {
-    const types = kind.fuses;
-    if (types && types.every((t, k) => specs[i + k]?.type === t)) return [kind, types.length];
-  }
-  return [LAYERS[specs[i].type], 1];
-}
 
 export class Sequential implements Model {
   readonly architecture: string = 'Sequential';
@@ -151,12 +103,12 @@ export class Sequential implements Model {
    */
   constructor(layers: readonly LayerInput[] | string, options: SequentialOptions = {}) {
     const fn = 'Sequential';
-    const { specs, loss } = layerSpecs(fn, layers);
     const o = objectArg(fn, 'options', options);
     const shape = o.inputShape ?? DEFAULT_INPUT;
     if (!Array.isArray(shape) || shape.length === 0) throw invalidType(fn, 'options.inputShape', 'an array of positive integers', shape);
     this.inputShape = Object.freeze(shape.map((d, i) => positiveIntegerArg(fn, `options.inputShape[${i}]`, d)));
     this.inputDim = this.inputShape.reduce((a, b) => a * b, 1);
+    const plan = planNetwork(fn, layers, this.inputShape);
     this.reg = nonNegativeNumberArg(fn, 'options.reg', o.reg ?? 0);
     if (o.weightScale !== undefined && o.init !== undefined) {
       throw invalidValue(fn, 'options.init', 'no init rule when options.weightScale is given', o.init);
@@ -167,49 +119,26 @@ export class Sequential implements Model {
     this.dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float32');
     this.seed = o.seed === undefined ? undefined : nonNegativeIntegerArg(fn, 'options.seed', o.seed);
     this.rng = randomStateArg(fn, 'options.rng', o.rng);
-    this.lossKind = loss;
-    this.layers = Object.freeze([...specs, { type: loss.type }]);
-
-    // Shapes layer by layer, so that a misfit names the layer the user wrote.
-    const shapes: Shape[] = [this.inputShape];
-    specs.forEach((spec, i) => shapes.push(LAYERS[spec.type].outputShape(fn, `layers[${i}] (${formatLayers([spec])})`, spec, shapes[i])));
-    const scores = shapes[specs.length];
-    if (scores.length !== 1) {
-      throw new RangeError(
-        `${fn}: the layers before the loss must give one score per class, but they give ${formatShape(scores)} per example; end them with an affine layer`,
-      );
+    this.lossKind = plan.loss;
+    this.layers = Object.freeze(plan.layers);
+    if (o.numClasses !== undefined && positiveIntegerArg(fn, 'options.numClasses', o.numClasses) !== plan.numClasses) {
+      throw new RangeError(`${fn}: options.numClasses is ${o.numClasses} but the layers give ${plan.numClasses} scores per example`);
     }
-    if (o.numClasses !== undefined && positiveIntegerArg(fn, 'options.numClasses', o.numClasses) !== scores[0]) {
-      throw new RangeError(`${fn}: options.numClasses is ${o.numClasses} but the layers give ${scores[0]} scores per example`);
-    }
-    this.numClasses = scores[0];
+    this.numClasses = plan.numClasses;
 
-    const blocks: Block[] = [];
-    const counters = { weight: 0, norm: 0 };
-    const weights: string[] = [];
     const env = { dtype: this.dtype, rng: this.rng, ...(this.seed === undefined ? {} : { seed: this.seed }) };
-    for (let i = 0; i < specs.length; ) {
-      const [kind, count] = fusedAt(specs, i);
-      const spec = kind.fuse ? kind.fuse(specs.slice(i, i + count)) : specs[i];
-      const input = shapes[i];
-      const output = shapes[i + count];
-      const names: Partial<Record<Role, string>> = {};
-      const number = kind.counter ? ++counters[kind.counter] : 0;
-      for (const def of kind.params?.(spec, input) ?? []) {
-        const name = `${def.role}${number}`;
-        names[def.role] = name;
-        this.params[name] = this.initial(def);
-        if (def.role === 'W') weights.push(name);
+    const weights: string[] = [];
+    const blocks = plan.blocks.map((b, at): Block => {
+      // Drawn in order, layer by layer: the numpy streams of the reference's models.
+      for (const def of b.params) {
+        this.params[def.name] = this.initial(def);
+        if (def.role === 'W') weights.push(def.name);
       }
-      const state = kind.state?.(spec, input, env);
-      const buffers = Object.keys(kind.buffers?.(state) ?? {}).map((key): [string, string] => [`${key}${number}`, key]);
-      const at = blocks.length;
-      blocks.push({
-        kind, spec, input, output, inSize: input.reduce((a, b) => a * b, 1), outSize: output.reduce((a, b) => a * b, 1),
-        names, state, buffers, out: `out${at}`, grad: `d${at}`,
-      });
-      i += count;
-    }
+      return {
+        ...b, inSize: b.input.reduce((x, y) => x * y, 1), outSize: b.output.reduce((x, y) => x * y, 1), names: roleNames(b),
+        state: b.kind.state?.(b.spec, b.input, env), out: `out${at}`, grad: `d${at}`,
+      };
+    });
     this.blocks = Object.freeze(blocks);
     this.weights = Object.freeze(weights);
     this.shapes = Object.freeze(Object.entries(this.params).map(([name, t]): [string, Shape] => [name, t.shape]));

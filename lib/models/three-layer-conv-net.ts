@@ -11,6 +11,7 @@ import {
   dtypeArg, invalidType, invalidValue, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg,
 } from '../validate';
 import { readCheckpoint, type Checkpoint } from './checkpoint';
+import { threeLayerConvLayers } from './plan';
 import { Sequential, restore } from './sequential';
 
 export interface ThreeLayerConvNetOptions {
@@ -52,15 +53,7 @@ export class ThreeLayerConvNet extends Sequential {
     if (filterSize % 2 === 0) throw invalidValue(fn, 'options.filterSize', 'an odd filter size (the padding keeps the input size)', filterSize);
     const hiddenDim = positiveIntegerArg(fn, 'options.hiddenDim', o.hiddenDim ?? 100);
     const numClasses = positiveIntegerArg(fn, 'options.numClasses', o.numClasses ?? 10);
-    super([
-      { type: 'conv', filters: numFilters, size: filterSize, stride: 1, pad: (filterSize - 1) / 2 },
-      { type: 'relu' },
-      { type: 'pool', size: 2, stride: 2 },
-      { type: 'affine', units: hiddenDim },
-      { type: 'relu' },
-      { type: 'affine', units: numClasses },
-      { type: 'softmax' },
-    ], {
+    super(threeLayerConvLayers(numFilters, filterSize, hiddenDim, numClasses), {
       inputShape: inputDim,
       numClasses,
       weightScale: positiveNumberArg(fn, 'options.weightScale', o.weightScale ?? 1e-3),

@@ -1,14 +1,35 @@
 /**
  * The notebooks' plots as SVG: vega-lite specifications compiled and rendered
- * headless by vega, no browser or canvas needed.
+ * headless by vega, no browser or canvas needed. vega and vega-lite (27 MB)
+ * are optional dependencies, loaded on the first plot: the library never
+ * needs them, and an install without optional packages still trains.
  */
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
 
-export type Spec = vegaLite.TopLevelSpec;
+export type Spec = VegaLite.TopLevelSpec;
+
+let renderer: Promise<{ vega: typeof Vega; vegaLite: typeof VegaLite }> | undefined;
+
+function loadRenderer(): Promise<{ vega: typeof Vega; vegaLite: typeof VegaLite }> {
+  renderer ??= Promise.all([import('vega'), import('vega-lite')]).then(
+    ([vega, vegaLite]) => ({ vega, vegaLite }),
+    (err: NodeJS.ErrnoException) => {
+      renderer = undefined;
+      if (err.code !== 'MODULE_NOT_FOUND') throw err;
+      throw new Error(
+        'nndl: plots need the optional packages vega and vega-lite, which are not installed here; ' +
+          'install them with `npm install vega@5 vega-lite@5`',
+        { cause: err },
+      );
+    },
+  );
+  return renderer;
+}
 
 /** Any vega-lite specification rendered to SVG text. */
 export async function renderSvg(spec: Spec): Promise<string> {
+  const { vega, vegaLite } = await loadRenderer();
   const compiled = vegaLite.compile(spec).spec;
   return new vega.View(vega.parse(compiled), { renderer: 'none' }).toSVG();
 }
