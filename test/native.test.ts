@@ -240,6 +240,10 @@ describe('the addon checks its arguments again', () => {
       subtractRowVector: () => [f64(6), f64(3), 2, 3],
       gatherRows: () => [f64(6), new Int32Array([1, 0, 1]), f32(9), 3],
       gatherByteRows: () => [new Uint8Array(6), new Int32Array([1, 0, 1]), f64(3), f32(9), 3],
+      gatherRowsAugmented: () => [f64(8), new Int32Array([1, 0]), f32(8), 1, 2, 2, 1, new Int32Array([0, 2, 1, 1]), new Uint8Array([1, 0])],
+      gatherByteRowsAugmented: () => [
+        new Uint8Array(8), new Int32Array([1, 0]), f64(4), f32(8), 1, 2, 2, 1, new Int32Array([0, 2, 1, 1]), new Uint8Array([1, 0]),
+      ],
       blasInfo: () => [],
       cholesky: () => [Float64Array.from([4, 2, 2, 3]), 2],
       choleskySolve: () => [Float64Array.from([2, 0, 1, 1.5]), f64(4), 2, 2],
