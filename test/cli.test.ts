@@ -139,18 +139,22 @@ test.each([
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
 });
 
-test('--layers trains a Sequential, with --augment, and the model file holds its layers', () => {
+test('--layers trains a conv net, with --augment; the model file holds its layers, weights.png its filters', () => {
   const out = path.join(root, 'layers');
-  const r = nndl('train', '--data', 'synthetic', '--layers', 'affine40,bn,relu,dropout0.2,affine10', '--augment', '--update', 'adam',
-    '--epochs', '1', '--out', out);
+  const layers = 'conv4k3p1,bn,relu,pool2,dropout0.2,affine10';
+  const r = nndl('train', '--data', 'synthetic', '--layers', layers, '--augment', '--update', 'adam', '--lr', '1e-2', '--epochs', '2', '--out', out);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout).toMatch(/^training Sequential affine40,bn,relu,dropout0\.2,affine10 on .*augmented$/m);
+  expect(r.stdout).toMatch(/^training Sequential conv4k3p1,bn,relu,pool2,dropout0\.2,affine10 on .*augmented$/m);
   const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
-  expect(history.config).toMatchObject({ model: 'layers', layers: 'affine40,bn,relu,dropout0.2,affine10', augment: true, hidden: [] });
+  expect(history.config).toMatchObject({ model: 'layers', layers, augment: true, hidden: [] });
   const model = loadModel(path.join(out, 'model.safetensors'));
-  expect(String(model)).toBe('affine40,bn,relu,dropout0.2,affine10,softmax');
-  expect(history.summary.valAcc).toBeGreaterThan(0.15);
+  expect(String(model)).toBe(`${layers},softmax`);
+  expect(model.params.W1.shape).toEqual([4, 3, 3, 3]);
+  expect(history.summary.valAcc).toBeGreaterThan(0.25);
+  // Four filters of 3 x 3 drawn 10 pixels a weight, two to a row, 3 pixels apart.
+  const png = PNG.sync.read(fs.readFileSync(path.join(out, 'weights.png')));
+  expect([png.width, png.height]).toEqual([63, 63]);
 });
 
 test('without --data and without CIFAR-10 it says so in one line and trains on generated data', () => {
