@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { formatLayers, layerGrammar, parseLayers } from '../lib/layers/layer-string';
 import { MODEL_SAMPLES, modelCase, modelGradientErrors } from '../lib/models/check';
+import { readSafetensors, writeSafetensors } from '../lib/io/safetensors';
 import { readCheckpoint } from '../lib/models/checkpoint';
 import { loadModel } from '../lib/models/load';
 import { Sequential } from '../lib/models/sequential';
@@ -179,6 +180,20 @@ describe('save and load', () => {
       expect(Array.from(loaded.loss(X).data)).toEqual(Array.from(model.loss(X).data));
       expect(Array.from(loaded.buffers().runningVar1.data)).toEqual(Array.from(model.buffers().runningVar1.data));
     }
+  });
+
+  test("a file whose config names other layers than its tensors is refused on its header, naming the tensor", () => {
+    const file = path.join(dir, 'tampered.safetensors');
+    const model = new Sequential('conv3k3p1,bn,relu,pool2,affine4', { inputShape: [2, 4, 4], rng: 0 });
+    model.save(file);
+    const { tensors, metadata } = readSafetensors(file);
+    const config = JSON.parse(metadata.config);
+    writeSafetensors(file, tensors, { ...metadata, config: JSON.stringify({ ...config, layers: parseLayers('x', 'conv5k3p1,bn,relu,pool2,affine4') }) });
+    expect(() => Sequential.load(file)).toThrow(/tampered\.safetensors: W1 is float32 \[3, 2, 3, 3\] but the config needs float32 \[5, 2, 3, 3\]$/);
+    writeSafetensors(file, tensors, { ...metadata, config: JSON.stringify({ ...config, layers: [{ type: 'conv', filters: 3, size: 9 }, { type: 'softmax' }] }) });
+    expect(() => loadModel(file)).toThrow(/tampered\.safetensors: config: layers\[0\] \(conv3k9\) does not fit its input \[2, 4, 4\]/);
+    writeSafetensors(file, tensors, { ...metadata, config: JSON.stringify({ ...config, layers: 'conv3k3p1' }) });
+    expect(() => loadModel(file)).toThrow(/tampered\.safetensors: config\.layers is string "conv3k3p1", expected a list$/);
   });
 
   test('a file whose tensors do not fit its layers is refused', () => {
