@@ -21,9 +21,9 @@ import {
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
 import { planNetwork, roleNames, type LayerInput, type PlannedBlock } from './plan';
+import { Workspace } from './workspace';
 
 export type { LayerInput } from './plan';
-import { Workspace } from './workspace';
 
 /** How the initial weights are drawn when no weightScale is given: 'he', N(0, 2 / fanIn). */
 export type InitRule = 'he';
