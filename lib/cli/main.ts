@@ -29,7 +29,7 @@ function modelOptions(cmd: Command): Command {
     .option('--batchnorm', 'batch normalization after each hidden affine layer (fc)', false)
     .option('--dropout <p>', 'probability of dropping a hidden unit (fc)', probability, 0)
     .addOption(new Option('--dtype <dtype>', 'precision').choices(['float32', 'float64']).default('float32'))
-    .option('--weight-scale <std>', 'std of the initial weights (default: the model\'s, 1e-3 two-layer, 1e-2 fc)', positiveNumber)
+    .option('--weight-scale <std>', "std of the initial weights (default: the model's, 1e-3 two-layer, 1e-2 fc and conv, He's rule for --layers)", positiveNumber)
     .addOption(new Option('--update <rule>', 'update rule').choices(UPDATES).default('sgd'))
     .option('--lr-decay <factor>', 'learning-rate factor per epoch', nonNegativeNumber, 0.95)
     .option('--epochs <n>', 'epochs', positiveInt, 10)
