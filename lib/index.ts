@@ -54,6 +54,7 @@ export { loadModel } from './models/load';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors';
 export type { SafetensorsContents, SafetensorsHeader, SafetensorsReadOptions, TensorEntry } from './io/safetensors';
 export { Solver } from './solver';
+export { NonFiniteLossError } from './errors';
 export type { SolverData, SolverOptions, IterationEvent, EpochEvent, ByteImages, SolverInput, AugmentOptions } from './solver';
 export { loadCifar10, getCifar10Data, getCifar10Pixels, CIFAR10_CLASSES } from './data/cifar10';
 export type { Cifar10, Cifar10Data, Cifar10DataOptions, Cifar10Pixels, PixelArray, LoadOptions } from './data/cifar10';

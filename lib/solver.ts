@@ -11,6 +11,7 @@
  * gradient is stored at all.
  */
 import { Batcher, augmentArg, solverInputArg, type AugmentOptions, type SolverInput } from './data/batcher';
+import { NonFiniteLossError } from './errors';
 import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
 import { argmaxRows } from './ops';
@@ -202,11 +203,13 @@ export class Solver {
       [loss, grads] = this.model.loss(xb, yb, { grads: this.grads });
     }
     if (!Number.isFinite(loss)) {
-      throw new Error(
+      throw new NonFiniteLossError(
         `Solver: the loss is ${loss} at iteration ${iteration} (epoch ${this.epoch + 1}); training stopped` +
           (Object.keys(this.bestParams).length > 0
             ? `, the parameters of the best validation accuracy so far (${this.bestValAcc}) are restored`
             : ', before any update with it'),
+        loss,
+        iteration,
       );
     }
     this.lossHistory.push(loss);

@@ -103,6 +103,89 @@ test('a short sweep ranks its trials by validation accuracy and keeps the best m
   expect(r.stdout).toMatch(/^ {3}1 .*\n {3}2 .*\n {3}3 /m);
 });
 
+test('a sweep whose every trial diverges exits non-zero, saves no non-finite model and keeps nothing of the run before', () => {
+  const out = path.join(root, 'sweep-diverged');
+  expect(nndl('sweep', '--data', 'synthetic', '--lr', '1e-3', '--epochs', '1', '--hidden', '20', '--out', out).code).toBe(0);
+  expect(fs.existsSync(path.join(out, 'model.safetensors'))).toBe(true);
+  // A learning rate past float32's range makes every weight infinite at the first step.
+  const r = nndl('sweep', '--data', 'synthetic', '--lr', '1e39,1e300', '--epochs', '1', '--hidden', '20', '--workers', '2', '--out', out);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain('every trial diverged (a non-finite loss); no model saved');
+  expect(fs.readdirSync(out).sort()).toEqual(['sweep.json', 'sweep.svg']);
+  const sweep = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8'));
+  expect(sweep.best).toBe(null);
+  for (const t of sweep.trials) {
+    expect(t.status).toBe('diverged');
+    expect(t.error).toMatch(/^Solver: the loss is (NaN|Infinity|-Infinity) at iteration \d+/);
+  }
+});
+
+test('a trial that throws is a failure, printed as such, and the others go on', () => {
+  const out = path.join(root, 'sweep-failed');
+  // 3,072 x 2e9 weights cannot be allocated.
+  const r = nndl('sweep', '--data', 'synthetic', '--lr', '1e-3', '--hidden-sizes', '20,2000000000', '--epochs', '1', '--workers', '2', '--out', out);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/^trial 2\/2 \(lr 0\.001 reg 0 hidden \[2000000000\]\): failed: \S/m);
+  expect(r.stdout).not.toMatch(/diverged/);
+  expect(r.stdout).toContain('1 of 2 trials failed');
+  const sweep = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8'));
+  expect(sweep.trials.map((t: { status: string }) => t.status)).toEqual(['done', 'failed']);
+  expect(sweep.best.hidden).toEqual([20]);
+  expect(loadModel(path.join(out, 'model.safetensors')).params.W1.shape).toEqual([3072, 20]);
+});
+
+test('Ctrl-C in a sweep ends the running trials and writes the finished ones', async () => {
+  const out = path.join(root, 'sweep-interrupted');
+  const child = spawn(process.execPath, [BIN, 'sweep', '--data', 'synthetic', '--lr', '1e-3,2e-3,3e-3,4e-3', '--epochs', '8', '--hidden', '50',
+    '--workers', '1', '--out', out], { cwd: root, env: { ...process.env, NNDL_HOME: path.join(root, 'cache') } });
+  let stdout = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (/^trial 1\/4 .*: val acc \d\.\d{3} \(/m.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  expect(code).toBe(130);
+  expect(stdout).toContain('interrupted: writing the finished trials');
+  const sweep = JSON.parse(fs.readFileSync(path.join(out, 'sweep.json'), 'utf8'));
+  expect(sweep.interrupted).toBe(true);
+  expect(sweep.planned).toBe(4);
+  expect(sweep.finished).toBeGreaterThanOrEqual(1);
+  expect(sweep.finished).toBeLessThan(4);
+  expect(sweep.trials).toHaveLength(sweep.finished);
+  expect(sweep.trials.map((t: { trial: number }) => t.trial)).toContain(1);
+  expect(loadModel(path.join(out, 'model.safetensors')).params.W1.shape).toEqual([3072, 50]);
+}, 120000);
+
+test('without the optional bullmq and ioredis, a queued sweep says what to install and a local one still runs', () => {
+  // A copy of the package whose node_modules has everything but those two.
+  const project = path.join(root, 'no-queue-packages');
+  const repo = path.resolve(__dirname, '..');
+  fs.cpSync(path.join(repo, 'dist', 'lib'), path.join(project, 'dist', 'lib'), { recursive: true });
+  fs.copyFileSync(path.join(repo, 'package.json'), path.join(project, 'package.json'));
+  fs.mkdirSync(path.join(project, 'node_modules'));
+  for (const name of fs.readdirSync(path.join(repo, 'node_modules'))) {
+    if (name.startsWith('.') || name === 'bullmq' || name === 'ioredis') continue;
+    fs.symlinkSync(path.join(repo, 'node_modules', name), path.join(project, 'node_modules', name));
+  }
+  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(project, 'dist', 'lib', 'cli', 'main.js'), ...args], {
+    cwd: root, encoding: 'utf8', timeout: 120000,
+    env: { ...process.env, NNDL_HOME: path.join(root, 'cache'), NNDL_ADDON: path.join(repo, 'build', 'Release', 'nndl.node') },
+  });
+  const pins = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).optionalDependencies;
+  const message = 'nndl: sweeps on a queue need the optional packages bullmq and ioredis, which are not installed here; ' +
+    `install them with \`npm install bullmq@${pins.bullmq} ioredis@${pins.ioredis}\`\n`;
+  for (const args of [['worker', '--queue', 'redis://127.0.0.1:9'], ['sweep', '--queue', 'redis://127.0.0.1:9', '--status']]) {
+    const r = run(...args);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(message);
+  }
+  const local = run('sweep', '--data', 'synthetic', '--lr', '1e-3', '--epochs', '1', '--hidden', '10', '--workers', '1', '--out', path.join(project, 'out'));
+  expect(local.stderr).toBe('');
+  expect(local.status).toBe(0);
+});
+
 test.each([
   [['train', '--bogus'], /^nndl: unknown option '--bogus'\n$/],
   [['train', '--lr', '-1'], /^nndl: option '--lr <rate>' argument '-1' is invalid\. Expected a positive number but received -1\n$/],
@@ -114,6 +197,12 @@ test.each([
   [['train', '--data', 'synthetic', '--out', '/etc/passwd/run'], /^nndl: cannot write to output directory \/etc\/passwd\/run: /],
   [['train', '--batchnorm', '--data', 'synthetic'], /^nndl: --batchnorm needs --model fc\n$/],
   [['sweep', '--data', 'synthetic'], /required option '--lr <rates>' not specified/],
+  [['sweep', '--data', 'synthetic', '--lr', '1e-3', '--attempts', '2'], /^nndl: --attempts needs --queue\n$/],
+  [['sweep', '--status'], /^nndl: --status needs --queue\n$/],
+  [['sweep', '--queue', 'http://localhost:6379', '--status'], /argument 'http:\/\/localhost:6379' is invalid\. Expected a redis:\/\/host:port\[\/db\] URL/],
+  [['sweep', '--queue', 'redis://127.0.0.1:9', '--name', 'a:b', '--status'], /argument 'a:b' is invalid\. Expected a name of 1 to 64 letters/],
+  [['sweep', '--queue', 'redis://127.0.0.1:9', '--workers', '2', '--lr', '1e-3'], /^nndl: --workers is for sweeps on this machine/],
+  [['worker'], /required option '--queue <url>' not specified/],
   [['eval', '--model', 'missing.safetensors'], /^nndl: model file missing\.safetensors does not exist\n$/],
   [['eval', '--model', '.'], /^nndl: model file \. is a directory, expected a regular file \(a model\.safetensors\)\n$/],
   [['eval', '--model', 'fifo'], /^nndl: model file fifo is a FIFO, expected a regular file/],

@@ -10,6 +10,7 @@ import { NumpyRandomState } from '../lib/random';
 import { Solver, type EpochEvent, type IterationEvent } from '../lib/solver';
 import { Tensor } from '../lib/tensor';
 import { getCifar10Data } from '../lib/data/cifar10';
+import { NonFiniteLossError } from '../lib/index';
 
 /**
  * CIFAR-shaped inputs at the scale of mean-subtracted pixels (std 60): ten
@@ -108,6 +109,27 @@ test('a non-finite loss stops training with an error naming the iteration', () =
   });
   expect(() => solver.train()).toThrow(/^Solver: the loss is (NaN|Infinity) at iteration \d+ \(epoch \d+\); training stopped/);
   for (const p of Object.values(model.params)) expect(Array.from(p.data).every(Number.isFinite)).toBe(true);
+});
+
+test('the error of a non-finite loss is a NonFiniteLossError, exported, with the loss and the iteration', () => {
+  const train = cifarShaped(7, 100);
+  const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    ...quiet, numEpochs: 5, batchSize: 10, optimConfig: { learningRate: 1e10 }, rng: 0,
+  });
+  let error: unknown;
+  try {
+    solver.train();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(NonFiniteLossError);
+  expect(error).toBeInstanceOf(Error);
+  const e = error as NonFiniteLossError;
+  expect(e.name).toBe('NonFiniteLossError');
+  expect(Number.isFinite(e.loss)).toBe(false);
+  expect(e.iteration).toBe(solver.lossHistory.length + 1);
+  expect(e.message).toContain(`at iteration ${e.iteration} `);
 });
 
 test('float64 data trains a float32 model: batches are converted while gathered', () => {

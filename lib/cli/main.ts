@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The nndl command line: train, sweep, eval, gradcheck. Every error is one
- * line on stderr and a non-zero exit.
+ * The nndl command line: train, sweep (here or on a queue), worker, eval,
+ * gradcheck. Every error is one line on stderr and a non-zero exit.
  */
 import os from 'node:os';
 
@@ -10,15 +10,42 @@ import { Command, Option } from 'commander';
 import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
+import { UPDATE_RULES } from './model-config';
 import {
   nonNegativeNumber, nonNegativeNumberList, positiveInt, positiveIntList, positiveNumber,
-  positiveNumberList, probability, seed,
+  positiveNumberList, probability, queueName, redisUrl, seed,
 } from './options';
 import { resolveModel } from './model-config';
-import { sweep } from './sweep';
+import { localSweep } from './sweep/local';
 import { train } from './train';
 
-const UPDATES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam'];
+/**
+ * Runs one of the queue's commands. BullMQ and ioredis are optional
+ * dependencies, loaded only here: an install without them still trains and
+ * sweeps locally.
+ */
+async function queueCommand<M>(load: () => Promise<M>, run: (m: M) => Promise<number>): Promise<void> {
+  let m: M;
+  try {
+    m = await load();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !/'(bullmq|ioredis)'/.test((e as Error).message)) throw e;
+    throw new CliError(
+      'sweeps on a queue need the optional packages bullmq and ioredis, which are not installed here; ' +
+        'install them with `npm install bullmq@6.7.0 ioredis@6.0.0`',
+    );
+  }
+  try {
+    process.exitCode = await run(m);
+  } finally {
+    // A connection that BullMQ reopens while closing (Redis restarting at that moment) would keep the
+    // process alive after its work: it ends a second later, whatever is still open.
+    setTimeout(() => process.exit(), 1000).unref();
+  }
+}
+
+/** The sweep's options that only a queued sweep takes. */
+const QUEUE_ONLY = { name: '--name', wait: '--no-wait', attempts: '--attempts', maxModelMb: '--max-model-mb', status: '--status', clean: '--clean' };
 
 /** Options of the model and optimizer, shared by train and sweep. */
 function modelOptions(cmd: Command): Command {
@@ -30,7 +57,7 @@ function modelOptions(cmd: Command): Command {
     .option('--dropout <p>', 'probability of dropping a hidden unit (fc)', probability, 0)
     .addOption(new Option('--dtype <dtype>', 'precision').choices(['float32', 'float64']).default('float32'))
     .option('--weight-scale <std>', "std of the initial weights (default: the model's, 1e-3 two-layer, 1e-2 fc and conv, He's rule for --layers)", positiveNumber)
-    .addOption(new Option('--update <rule>', 'update rule').choices(UPDATES).default('sgd'))
+    .addOption(new Option('--update <rule>', 'update rule').choices(UPDATE_RULES).default('sgd'))
     .option('--lr-decay <factor>', 'learning-rate factor per epoch', nonNegativeNumber, 0.95)
     .option('--epochs <n>', 'epochs', positiveInt, 10)
     .option('--batch-size <n>', 'minibatch size', positiveInt, 100)
@@ -53,14 +80,50 @@ export function program(): Command {
       process.exitCode = await train(resolveModel({ ...o, weightScale: o.weightScale, lrDecay: o.lrDecay, batchSize: o.batchSize }));
     });
 
-  modelOptions(root.command('sweep').description('train a grid of settings in parallel and keep the best model'))
-    .requiredOption('--lr <rates>', 'learning rates to try, comma-separated', positiveNumberList)
+  const sweepCommand = modelOptions(root.command('sweep').description('train a grid of settings in parallel, here or on a queue, and keep the best model'))
+    .option('--lr <rates>', 'learning rates to try, comma-separated (required)', positiveNumberList)
     .option('--reg <strengths>', 'regularization strengths to try', nonNegativeNumberList, [0])
     .option('--hidden-sizes <sizes>', 'widths to try for every hidden layer (instead of --hidden)', positiveIntList)
-    .option('--workers <n>', 'trials run at once, each on its own thread', positiveInt, os.cpus().length)
+    .option('--workers <n>', 'trials run at once, each on its own thread (without --queue)', positiveInt, os.cpus().length)
     .option('--out <dir>', 'output directory', 'nndl-sweep')
+    .option('--queue <url>', 'put the trials on a BullMQ queue in this Redis (redis://host:port[/db]) for nndl worker processes', redisUrl)
+    .option('--name <name>', 'the sweep\'s name: its queue is nndl:NAME', queueName, 'default')
+    .option('--no-wait', 'with --queue: only put the trials on the queue')
+    .option('--attempts <n>', 'with --queue: runs of a trial that throws before it is failed', positiveInt, 3)
+    .option('--max-model-mb <n>', 'with --queue: largest model file a trial may return', positiveNumber, 64)
+    .option('--status', 'with --queue: print the state of the sweep NAME')
+    .option('--clean', 'with --queue: remove the sweep NAME and its results from the queue')
     .action(async (o) => {
-      process.exitCode = await sweep(resolveModel({ ...o, hiddenSizes: o.hiddenSizes, lrDecay: o.lrDecay, batchSize: o.batchSize, lrs: o.lr, regs: o.reg }));
+      const queueOnly = Object.entries(QUEUE_ONLY).find(([key]) => sweepCommand.getOptionValueSource(key) === 'cli');
+      if (o.queue === undefined && queueOnly) throw new CliError(`${queueOnly[1]} needs --queue`);
+      if (o.queue !== undefined && sweepCommand.getOptionValueSource('workers') === 'cli') {
+        throw new CliError('--workers is for sweeps on this machine; with --queue, start nndl worker processes instead');
+      }
+      if (o.status && o.clean) throw new CliError('--status and --clean go alone');
+      if (o.status) {
+        await queueCommand(() => import('./queue/manage'), (m) => m.queueStatus(o));
+        return;
+      }
+      if (o.clean) {
+        await queueCommand(() => import('./queue/manage'), (m) => m.queueClean(o));
+        return;
+      }
+      if (o.lr === undefined) throw new CliError("required option '--lr <rates>' not specified");
+      const grid = resolveModel({ ...o, lrs: o.lr, regs: o.reg });
+      if (o.queue === undefined) process.exitCode = await localSweep(grid);
+      else await queueCommand(() => import('./queue/sweep'), (m) => m.queueSweep(grid));
+    });
+
+  root.command('worker')
+    .description('run the trials of a queued sweep (nndl sweep --queue), on this machine')
+    .requiredOption('--queue <url>', 'the Redis of the sweep (redis://host:port[/db])', redisUrl)
+    .option('--name <name>', 'the sweep\'s name, as given to nndl sweep', queueName, 'default')
+    .option('--concurrency <n>', 'trials at a time', positiveInt, 1)
+    .option('--threads <t>', 'BLAS threads of each trial (default: the cores shared out)', positiveInt)
+    .option('--data <source>', 'this machine\'s copy of the sweep\'s data, when not at the path the sweep names')
+    .option('--stalled-seconds <s>', 'a dead worker\'s trials go back to the queue after this long', positiveNumber, 30)
+    .action(async (o) => {
+      await queueCommand(() => import('./queue/worker'), (m) => m.queueWorker(o));
     });
 
   root.command('eval')

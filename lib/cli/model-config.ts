@@ -31,6 +31,9 @@ export interface ModelConfig {
   reg: number;
 }
 
+/** The update rules the command line offers. */
+export const UPDATE_RULES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam'] as const;
+
 export interface TrainConfig extends ModelConfig {
   update: string;
   lr: number;
@@ -38,8 +41,8 @@ export interface TrainConfig extends ModelConfig {
   epochs: number;
   batchSize: number;
   seed: number;
-  /** Random crops and flips of the training images. */
-  augment: boolean;
+  /** Random crops and flips of the training images (default false). */
+  augment?: boolean;
 }
 
 /** The options as commander gives them: --model, --hidden and --layers without defaults, to tell what was asked. */
@@ -181,6 +184,6 @@ export function solverOptions(c: TrainConfig): SolverOptions {
     numEpochs: c.epochs,
     verbose: false,
     rng: rngSeed(c.seed + 1),
-    augment: c.augment,
+    augment: c.augment ?? false,
   };
 }

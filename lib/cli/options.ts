@@ -59,3 +59,28 @@ function list<T>(parse: (v: string) => T, what: string): (v: string) => T[] {
 export const positiveIntList = list(positiveInt, 'positive integers');
 export const positiveNumberList = list(positiveNumber, 'positive numbers');
 export const nonNegativeNumberList = list(nonNegativeNumber, 'non-negative numbers');
+
+/** --queue: a redis:// or rediss:// URL with a host, and a database number if any. */
+export function redisUrl(v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new InvalidArgumentError(`Expected a redis://host:port[/db] URL but received ${v}`);
+  }
+  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') {
+    throw new InvalidArgumentError(`Expected a redis://host:port[/db] URL but received ${v}`);
+  }
+  if (u.pathname !== '' && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) {
+    throw new InvalidArgumentError(`Expected a database number after the port (redis://host:port/0) but received ${v}`);
+  }
+  return v;
+}
+
+/** --name: what BullMQ takes as a queue name (no ':'), and short. */
+export function queueName(v: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(v)) {
+    throw new InvalidArgumentError(`Expected a name of 1 to 64 letters, digits, '.', '_' or '-' but received ${v}`);
+  }
+  return v;
+}

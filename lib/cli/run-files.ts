@@ -1,14 +1,14 @@
 /** What a training run leaves in its output directory. */
-import fs from 'node:fs';
 import path from 'node:path';
 
-import { stageFile, type StagedFile } from '../io/atomic';
+import { stageFile } from '../io/atomic';
 import { stageModel } from '../models/checkpoint';
 import type { Model } from '../models/model';
 import { accuracyPlot, lossPlot } from '../report/plots';
 import { reportHtml } from '../report/html';
 import { weightsPng } from '../report/weights';
 import type { Solver } from '../solver';
+import { replaceRun } from './out-dir';
 
 export interface RunSummary {
   trainAcc: number;
@@ -94,24 +94,8 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<string[
   }));
   files.set('history.json', `${JSON.stringify(history, null, 2)}\n`);
 
-  const staged: StagedFile[] = [];
-  try {
-    if (saveModel) staged.push(stageModel(model, path.join(out, 'model.safetensors')));
-    for (const [name, content] of files) staged.push(stageFile(path.join(out, name), [content], { fn: 'writeRunFiles' }));
-  } catch (e) {
-    for (const s of staged) s.discard();
-    throw e;
-  }
-  let committed = 0;
-  try {
-    for (const name of RUN_FILES) fs.rmSync(path.join(out, name), { force: true });
-    for (const s of staged) {
-      s.commit();
-      committed++;
-    }
-  } catch (e) {
-    for (const s of staged.slice(committed)) s.discard();
-    throw e;
-  }
-  return staged.map((s) => path.basename(s.file));
+  return replaceRun(out, RUN_FILES, [
+    ...(saveModel ? [() => stageModel(model, path.join(out, 'model.safetensors'))] : []),
+    ...[...files].map(([name, content]) => () => stageFile(path.join(out, name), [content], { fn: 'writeRunFiles' })),
+  ]);
 }

@@ -5,40 +5,17 @@
  * the current iteration and still writes everything, with the best model so
  * far; so does a loss that stops being finite, which then exits non-zero.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-
 import { Solver } from '../solver';
 import { loadData, type SplitData } from './data';
 import { CliError } from './errors';
 import { buildModel, checkModelConfig, checkSizes, describeModel, solverOptions, type TrainConfig } from './model-config';
+import { prepareOut } from './out-dir';
 import { createProgress } from './progress';
 import { writeRunFiles } from './run-files';
 
 export interface TrainOptions extends TrainConfig {
   data?: string;
   out: string;
-}
-
-/** Makes sure the output directory exists and can be written, before any work. */
-export function prepareOut(out: string): void {
-  try {
-    // Created one level at a time: a recursive mkdir can spin forever on
-    // special file systems such as /proc.
-    const missing: string[] = [];
-    let dir = path.resolve(out);
-    while (!fs.existsSync(dir)) {
-      missing.unshift(dir);
-      dir = path.dirname(dir);
-    }
-    if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: `${dir} is not a directory` });
-    for (const d of missing) fs.mkdirSync(d);
-    const probe = path.join(out, `.nndl-write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
-  } catch (e) {
-    throw new CliError(`cannot write to output directory ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 export async function train(options: TrainOptions): Promise<number> {

@@ -10,7 +10,7 @@
  */
 import type { StagedFile } from '../io/atomic';
 import {
-  decodeSafetensors, readSafetensors, stageSafetensors, type SafetensorsContents, type SafetensorsHeader,
+  decodeSafetensors, encodeSafetensors, readSafetensors, stageSafetensors, type SafetensorsContents, type SafetensorsHeader,
 } from '../io/safetensors';
 import type { DType, Tensor } from '../tensor';
 import { describe } from '../validate';
@@ -25,16 +25,21 @@ export function saveModel(model: Checkpointable, file: string, extraMetadata: Re
   stageModel(model, file, extraMetadata).commit();
 }
 
-/** The same file written and synced under a temporary name, for the caller to commit with others (see io/atomic). */
-export function stageModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): StagedFile {
+/** The tensors and metadata a checkpoint of the model holds. */
+function contents(model: Checkpointable, extraMetadata: Record<string, string>): [Record<string, Tensor>, Record<string, string>] {
   const tensors: Record<string, Tensor> = { ...model.params };
   for (const [name, t] of Object.entries(model.buffers())) tensors[BUFFER_PREFIX + name] = t;
-  return stageSafetensors(file, tensors, {
-    ...extraMetadata,
-    format: 'nndl',
-    architecture: model.architecture,
-    config: JSON.stringify(model.config()),
-  });
+  return [tensors, { ...extraMetadata, format: 'nndl', architecture: model.architecture, config: JSON.stringify(model.config()) }];
+}
+
+/** The same file written and synced under a temporary name, for the caller to commit with others (see io/atomic). */
+export function stageModel(model: Checkpointable, file: string, extraMetadata: Record<string, string> = {}): StagedFile {
+  return stageSafetensors(file, ...contents(model, extraMetadata));
+}
+
+/** The bytes saveModel would write: a model file held in memory (to send it elsewhere). */
+export function encodeModel(model: Checkpointable, extraMetadata: Record<string, string> = {}): Buffer {
+  return encodeSafetensors(...contents(model, extraMetadata));
 }
 
 export interface Checkpoint {
