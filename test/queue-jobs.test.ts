@@ -23,7 +23,7 @@ const job: TrialJobData = {
 test('a well-formed job reads back as it was written', () => {
   expect(parseTrialJob(JSON.parse(JSON.stringify(job)))).toEqual(job);
   expect(parseTrialJob({ ...job, config: { ...config, weightScale: 0.01 } }).config.weightScale).toBe(0.01);
-  const conv = { ...config, model: 'layers' as const, layers: 'conv8k3p1,relu,pool2,affine10', hidden: [], augment: true };
+  const conv = { ...config, model: 'layers' as const, layers: 'conv8k3p1,relu,pool2,affine10', hidden: [], batchnorm: false, dropout: 0, augment: true };
   expect(parseTrialJob(JSON.parse(JSON.stringify({ ...job, config: conv }))).config).toEqual(conv);
   expect(() => parseTrialJob({ ...job, config: { ...conv, layers: 'conv8k3p1,relu,pool9x' } })).toThrow(
     'malformed trial job: job.config: --layers: unknown layer "pool9x" (layer 3 of 3)',
