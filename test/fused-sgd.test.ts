@@ -114,16 +114,33 @@ describe('model.sgdStep', () => {
     for (const [name, p] of Object.entries(fused.params)) expect(scaledError(p, plain.params[name])).toBeLessThan(tolerance);
   });
 
-  test('parameters replaced by ones of another size or dtype, and bad labels, are refused by name', () => {
+  test('parameters replaced by ones of another shape or dtype, and bad labels, are refused by name', () => {
     const model = new FullyConnectedNet([3], { inputDim: 4, numClasses: 2, rng: 0 });
     const X = randn(1, [2, 4], 1, 'float32');
+    const y = Int32Array.from([0, 1]);
     expect(() => model.sgdStep(X, Int32Array.from([0, 2]), 0.1)).toThrow(/FullyConnectedNet\.sgdStep: .*y/);
     model.params.W2 = randn(2, [3, 3], 1, 'float32');
-    expect(() => model.sgdStep(X, Int32Array.from([0, 1]), 0.1)).toThrow(
-      /FullyConnectedNet\.sgdStep: Expected a float32 tensor of 6 values for params\.W2 but received/,
+    expect(() => model.sgdStep(X, y, 0.1)).toThrow(
+      new RangeError('FullyConnectedNet.sgdStep: params.W2 has shape [3, 3] but the layer needs [3, 2]'),
     );
     model.params.W2 = randn(2, [3, 2]);
-    expect(() => model.sgdStep(X, Int32Array.from([0, 1]), 0.1)).toThrow(/params\.W2/);
+    expect(() => model.sgdStep(X, y, 0.1)).toThrow(
+      new TypeError('FullyConnectedNet.sgdStep: params.W2 is float64 but the network is float32; convert it with .astype()'),
+    );
+    expect(() => model.loss(X, y)).toThrow(TypeError);
+  });
+
+  test('a weight of the right size but transposed: the same kind of error as loss() gives, nothing trained', () => {
+    const model = new FullyConnectedNet([3], { inputDim: 4, numClasses: 2, rng: 0 });
+    const X = randn(1, [2, 4], 1, 'float32');
+    const y = Int32Array.from([0, 1]);
+    model.params.W1 = randn(2, [3, 4], 1, 'float32');
+    const before = copies(model.params);
+    expect(() => model.loss(X, y)).toThrow(RangeError);
+    expect(() => model.sgdStep(X, y, 0.1)).toThrow(
+      new RangeError('FullyConnectedNet.sgdStep: params.W1 has shape [3, 4] but the layer needs [4, 3]'),
+    );
+    for (const [name, p] of Object.entries(model.params)) expect(Array.from(p.data)).toEqual(Array.from(before[name].data));
   });
 
   test('a non-finite loss leaves the parameters as they were', () => {

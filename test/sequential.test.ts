@@ -130,10 +130,12 @@ describe('sgdStep', () => {
       model.params.W2 = randn(1, [2, 3], 1, 'float32');
       const X = randn(2, [2, 4], 1, 'float32');
       const y = Int32Array.from([0, 1]);
-      const message = 'Expected a float32 tensor of 6 values for params.W2 but received float32 Tensor of shape [2, 3]; the layer needs shape [3, 2]';
-      expect(() => model.sgdStep(X, y, 0.1)).toThrow(`Sequential.sgdStep: ${message}`);
-      expect(() => model.loss(X, y)).toThrow(`Sequential.loss: ${message}`);
-      expect(() => model.loss(X)).toThrow(`Sequential.loss: ${message}`);
+      const message = 'params.W2 has shape [2, 3] but the layer needs [3, 2]';
+      expect(() => model.sgdStep(X, y, 0.1)).toThrow(new RangeError(`Sequential.sgdStep: ${message}`));
+      expect(() => model.loss(X, y)).toThrow(new RangeError(`Sequential.loss: ${message}`));
+      expect(() => model.loss(X)).toThrow(new RangeError(`Sequential.loss: ${message}`));
+      delete model.params.W2;
+      expect(() => model.sgdStep(X, y, 0.1)).toThrow(new TypeError('Sequential.sgdStep: Expected a Tensor for params.W2 but received undefined'));
     }
   });
 

@@ -15,8 +15,8 @@ import { sgd } from '../optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from '../random';
 import { Tensor, zeros, type DType, type FloatArray, type Shape } from '../tensor';
 import {
-  describe, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
-  objectArg, positiveIntegerArg, positiveNumberArg, type Labels,
+  dtypeArg, formatShape, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
+  objectArg, positiveIntegerArg, positiveNumberArg, tensorArg, type Labels,
 } from '../validate';
 import { readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
@@ -243,15 +243,20 @@ export class Sequential implements Model {
     return loss;
   }
 
-  /** Every parameter must still be a tensor of the model's dtype and its shape (the user may replace them). */
+  /**
+   * Every parameter must still be a tensor of the model's dtype and its
+   * layer's shape (the user may replace them): the same kinds of errors as
+   * the layer functions give (a RangeError for a shape, a TypeError for a
+   * dtype), before anything is computed or trained.
+   */
   private checkParams(fn: string): void {
     for (const [name, shape] of this.shapes) {
-      const t = this.params[name];
-      if (!(t instanceof Tensor) || t.dtype !== this.dtype || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        const size = shape.reduce((a, b) => a * b, 1);
-        throw new TypeError(
-          `${fn}: Expected a ${this.dtype} tensor of ${size} values for params.${name} but received ${describe(t)}; the layer needs shape ${formatShape(shape)}`,
-        );
+      const t = tensorArg(fn, `params.${name}`, this.params[name]);
+      if (t.dtype !== this.dtype) {
+        throw new TypeError(`${fn}: params.${name} is ${t.dtype} but the network is ${this.dtype}; convert it with .astype()`);
+      }
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new RangeError(`${fn}: params.${name} has shape ${formatShape(t.shape)} but the layer needs ${formatShape(shape)}`);
       }
     }
   }
