@@ -78,6 +78,14 @@ export interface NativeBinding {
   subtractRowVector(a: FloatArray, v: Float64Array, n: number, m: number): void;
   gatherRows(src: FloatArray, idx: Int32Array, dst: FloatArray, rowLen: number): void;
   gatherByteRows(src: Uint8Array, idx: Int32Array, mean: Float64Array | null, dst: FloatArray, rowLen: number): void;
+  gatherRowsAugmented(
+    src: FloatArray, idx: Int32Array, dst: FloatArray, channels: number, height: number, width: number, pad: number,
+    shifts: Int32Array, flips: Uint8Array,
+  ): void;
+  gatherByteRowsAugmented(
+    src: Uint8Array, idx: Int32Array, mean: Float64Array | null, dst: FloatArray, channels: number, height: number, width: number,
+    pad: number, shifts: Int32Array, flips: Uint8Array,
+  ): void;
   pixelMean(src: Uint8Array, first: number, count: number, channels: number, plane: number, hwc: boolean, mean: Float64Array): void;
   pixelsToFloat(
     src: Uint8Array, first: number, count: number, channels: number, plane: number, hwc: boolean,

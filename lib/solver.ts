@@ -10,34 +10,19 @@
  * offers sgdStep, the update is fused into the backward pass and no
  * gradient is stored at all.
  */
+import { Batcher, augmentArg, solverInputArg, type AugmentOptions, type SolverInput } from './data/batcher';
 import { NonFiniteLossError } from './errors';
 import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
-import { native } from './native';
 import { argmaxRows } from './ops';
 import { sgd, updateRuleArg, type OptimConfig, type UpdateRule } from './optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from './random';
-import { Tensor, empty, zerosLike } from './tensor';
+import { zerosLike } from './tensor';
 import {
-  booleanArg, invalidType, labelsArg, nonEmptyTensorArg, nonNegativeNumberArg, objectArg, positiveIntegerArg,
-  type Labels,
+  booleanArg, invalidType, labelsArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, type Labels,
 } from './validate';
 
-/**
- * Images kept as bytes, each minibatch converted to the model's dtype (with
- * the mean subtracted) as it is gathered: the data set takes a quarter of the
- * memory of float32, and a step reads a quarter of the bytes.
- */
-export interface ByteImages {
-  readonly data: Uint8Array;
-  /** (N, d1, ..., dk). */
-  readonly shape: readonly number[];
-  /** Subtracted from every example: d1 * ... * dk values (a Float64Array or a float64 Tensor); none when absent. */
-  readonly mean?: Float64Array | Tensor | null;
-}
-
-/** What the Solver trains and evaluates on: float tensors, or bytes converted per minibatch. */
-export type SolverInput = Tensor | ByteImages;
+export type { ByteImages, SolverInput, AugmentOptions } from './data/batcher';
 
 export interface SolverData {
   /** Training inputs (N, d1, ..., dk). */
@@ -98,6 +83,12 @@ export interface SolverOptions {
    * writes no gradients (default true). The same training up to rounding.
    */
   fuseSgd?: boolean;
+  /**
+   * Random crops and flips of the training images (N, C, H, W) as each
+   * minibatch is gathered: true for the defaults (pad 4, flips), or
+   * {pad, flip}; drawn from the Solver's generator (default false).
+   */
+  augment?: boolean | AugmentOptions;
   /** Called after every iteration. */
   onIteration?: (event: IterationEvent) => void;
   /** Called after every accuracy check. */
@@ -110,53 +101,6 @@ function callbackArg<F>(fn: string, name: string, value: unknown): F | undefined
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw invalidType(fn, name, 'a function', value);
   return value as F;
-}
-
-/** A SolverInput, checked: a non-empty tensor, or bytes whose shape and mean fit. */
-function inputArg(fn: string, name: string, value: unknown): SolverInput {
-  if (value instanceof Tensor) return nonEmptyTensorArg(fn, name, value);
-  const v = objectArg(fn, name, value);
-  if (!(v.data instanceof Uint8Array) || !Array.isArray(v.shape)) {
-    throw invalidType(fn, name, 'a Tensor or byte images {data: Uint8Array, shape, mean?}', value);
-  }
-  const shape = v.shape as number[];
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (shape.length < 1 || shape[0] < 1 || count !== v.data.length) {
-    throw new RangeError(`${fn}: ${name}.shape is [${shape.join(', ')}] but ${name}.data has ${v.data.length} bytes`);
-  }
-  const mean = v.mean instanceof Tensor ? v.mean.data : v.mean;
-  if (mean !== undefined && mean !== null && !(mean instanceof Float64Array && mean.length === count / shape[0])) {
-    throw invalidType(fn, `${name}.mean`, `a Float64Array of ${count / shape[0]} values`, v.mean);
-  }
-  return value as ByteImages;
-}
-
-/** Rows of a data set gathered into one reused buffer of the model's dtype. */
-class Batcher {
-  readonly x: Tensor;
-  readonly y: Int32Array;
-  private readonly rowLen: number;
-
-  constructor(shape: readonly number[], size: number, model: Model) {
-    this.rowLen = shape.slice(1).reduce((a, b) => a * b, 1);
-    this.x = empty([size, ...shape.slice(1)], model.dtype);
-    this.y = new Int32Array(size);
-  }
-
-  /** Gathers rows idx (at most the buffer's size) and returns views of that many. */
-  gather(X: SolverInput, y: Int32Array, idx: Int32Array): [Tensor, Int32Array] {
-    const n = idx.length;
-    const xs = n === this.y.length ? this.x : new Tensor(this.x.data.subarray(0, n * this.rowLen), [n, ...this.x.shape.slice(1)]);
-    if (X instanceof Tensor) {
-      native().gatherRows(X.data, idx, xs.data, this.rowLen);
-    } else {
-      const mean = X.mean instanceof Tensor ? (X.mean.data as Float64Array) : X.mean ?? null;
-      native().gatherByteRows(X.data, idx, mean, xs.data, this.rowLen);
-    }
-    const ys = this.y.subarray(0, n);
-    for (let i = 0; i < n; i++) ys[i] = y[idx[i]];
-    return [xs, ys];
-  }
 }
 
 export class Solver {
@@ -177,8 +121,6 @@ export class Solver {
   /** Whether training ended early because stop() was called. */
   stopped = false;
 
-  private readonly XTrain: SolverInput;
-  private readonly yTrain: Int32Array;
   private readonly XVal: SolverInput;
   private readonly yVal: Int32Array;
   private readonly updateRule: UpdateRule;
@@ -196,6 +138,7 @@ export class Solver {
   private readonly log: (line: string) => void;
   /** Gradient buffers, allocated on the first step that is not fused. */
   private grads: Params | undefined;
+  /** Minibatches of the training set (augmented when asked); its buffer also serves accuracy checks. */
   private readonly batcher: Batcher;
   private readonly fuseSgd: boolean;
   private stopRequested = false;
@@ -208,13 +151,13 @@ export class Solver {
     }
     this.model = m;
     const d = objectArg(fn, 'data', data);
-    this.XTrain = inputArg(fn, 'data.XTrain', d.XTrain);
-    this.XVal = inputArg(fn, 'data.XVal', d.XVal);
+    const XTrain = solverInputArg(fn, 'data.XTrain', d.XTrain);
+    this.XVal = solverInputArg(fn, 'data.XVal', d.XVal);
     // Labels are checked against the model's classes on every loss call; here only their count.
-    this.yTrain = labelsArg(fn, 'data.yTrain', d.yTrain, this.XTrain.shape[0], Number.MAX_SAFE_INTEGER);
+    const yTrain = labelsArg(fn, 'data.yTrain', d.yTrain, XTrain.shape[0], Number.MAX_SAFE_INTEGER);
     this.yVal = labelsArg(fn, 'data.yVal', d.yVal, this.XVal.shape[0], Number.MAX_SAFE_INTEGER);
-    if (this.XVal.shape.slice(1).join() !== this.XTrain.shape.slice(1).join()) {
-      throw new RangeError(`${fn}: data.XVal has examples of shape [${this.XVal.shape.slice(1)}] but data.XTrain of [${this.XTrain.shape.slice(1)}]`);
+    if (this.XVal.shape.slice(1).join() !== XTrain.shape.slice(1).join()) {
+      throw new RangeError(`${fn}: data.XVal has examples of shape [${this.XVal.shape.slice(1)}] but data.XTrain of [${XTrain.shape.slice(1)}]`);
     }
 
     const o = objectArg(fn, 'options', options);
@@ -237,7 +180,8 @@ export class Solver {
     this.log = callbackArg<(line: string) => void>(fn, 'options.log', o.log) ?? ((line) => console.log(line));
 
     for (const name of Object.keys(m.params)) this.optimConfigs[name] = { ...optimConfig };
-    this.batcher = new Batcher(this.XTrain.shape, Math.max(this.batchSize, 100), m);
+    const augment = augmentArg(fn, 'options.augment', o.augment, XTrain.shape);
+    this.batcher = new Batcher(XTrain, yTrain, Math.max(this.batchSize, 100), m.dtype, augment);
     this.fuseSgd = booleanArg(fn, 'options.fuseSgd', o.fuseSgd ?? true) && this.updateRule === sgd && typeof m.sgdStep === 'function';
   }
 
@@ -248,8 +192,7 @@ export class Solver {
 
   /** One minibatch step: loss, gradients, an update of every parameter. Returns the loss. */
   private step(iteration: number): number {
-    const n = this.XTrain.shape[0];
-    const [xb, yb] = this.batcher.gather(this.XTrain, this.yTrain, this.rng.choice(n, this.batchSize));
+    const [xb, yb] = this.batcher.sample(this.batchSize, this.rng);
     const learningRate = this.fuseSgd ? this.sharedLearningRate() : undefined;
     let loss: number;
     let grads: Params | undefined;
@@ -304,7 +247,7 @@ export class Solver {
   /** checkAccuracy one batch at a time: yields after each batch, returns the accuracy. */
   private *accuracySteps(X: SolverInput, y: Labels, numSamples: number | null, batchSize: number): Generator<void, number, void> {
     const fn = 'Solver.checkAccuracy';
-    const x = inputArg(fn, 'X', X);
+    const x = solverInputArg(fn, 'X', X);
     const labels = labelsArg(fn, 'y', y, x.shape[0], Number.MAX_SAFE_INTEGER);
     const size = positiveIntegerArg(fn, 'batchSize', batchSize);
     let n = x.shape[0];
@@ -315,10 +258,12 @@ export class Solver {
     } else {
       rows = Int32Array.from({ length: n }, (_, i) => i);
     }
-    const batcher = size <= this.batcher.y.length ? this.batcher : new Batcher(x.shape, size, this.model);
+    // The training minibatches' buffer when it is large enough (nothing else uses it meanwhile).
+    const buffer = size <= this.batcher.y.length ? this.batcher.x : undefined;
+    const batcher = new Batcher(x, labels, size, this.model.dtype, null, buffer);
     let correct = 0;
     for (let start = 0; start < n; start += size) {
-      const [xb, yb] = batcher.gather(x, labels, rows.subarray(start, Math.min(start + size, n)));
+      const [xb, yb] = batcher.rows(rows.subarray(start, Math.min(start + size, n)));
       const predicted = argmaxRows(this.model.loss(xb));
       for (let i = 0; i < yb.length; i++) if (predicted[i] === yb[i]) correct++;
       yield;
@@ -348,7 +293,7 @@ export class Solver {
    * accuracy check; the best parameters are restored when it ends.
    */
   private *iterations(): Generator<void, void, void> {
-    const n = this.XTrain.shape[0];
+    const n = this.batcher.size;
     const iterationsPerEpoch = Math.max(Math.floor(n / this.batchSize), 1);
     const numIterations = this.numEpochs * iterationsPerEpoch;
     let since = process.hrtime.bigint();
@@ -385,7 +330,7 @@ export class Solver {
   }
 
   private *check(seconds: number): Generator<void, void, void> {
-    const trainAcc = yield* this.accuracySteps(this.XTrain, this.yTrain, this.numTrainSamples, 100);
+    const trainAcc = yield* this.accuracySteps(this.batcher.X, this.batcher.labels, this.numTrainSamples, 100);
     const valAcc = yield* this.accuracySteps(this.XVal, this.yVal, this.numValSamples, 100);
     this.trainAccHistory.push(trainAcc);
     this.valAccHistory.push(valAcc);

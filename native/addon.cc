@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::RegisterDropout(env, exports);
   nndl::RegisterVector(env, exports);
   nndl::RegisterGather(env, exports);
+  nndl::RegisterAugment(env, exports);
   nndl::RegisterPixels(env, exports);
   nndl::RegisterBlasInfo(env, exports);
   nndl::RegisterEngine(env, exports);

@@ -49,6 +49,7 @@ void RegisterBatchnorm(Napi::Env env, Napi::Object exports);
 void RegisterDropout(Napi::Env env, Napi::Object exports);
 void RegisterVector(Napi::Env env, Napi::Object exports);
 void RegisterGather(Napi::Env env, Napi::Object exports);
+void RegisterAugment(Napi::Env env, Napi::Object exports);
 void RegisterPixels(Napi::Env env, Napi::Object exports);
 void RegisterBlasInfo(Napi::Env env, Napi::Object exports);
 void RegisterEngine(Napi::Env env, Napi::Object exports);

@@ -27,4 +27,4 @@ fi
 addon="$scratch/build/Release/nndl.node"
 engines=$(NNDL_ENGINE= node -p "require('$addon').engineInfo().available.join(' ')")
 echo "check-gyp: node-gyp built $addon (engines: $engines); testing it"
-NNDL_ADDON="$addon" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts test/gather.test.ts test/engine.test.ts test/conv.test.ts
+NNDL_ADDON="$addon" "$root/node_modules/.bin/jest" test/layers.test.ts test/native.test.ts test/workers.test.ts test/gather.test.ts test/engine.test.ts test/conv.test.ts test/batcher.test.ts

@@ -191,7 +191,7 @@ test.each([
   [['train', '--lr', '-1'], /^nndl: option '--lr <rate>' argument '-1' is invalid\. Expected a positive number but received -1\n$/],
   [['train', '--epochs', '2.5'], /Expected a positive integer but received 2\.5\n$/],
   [['train', '--dropout', '1'], /Expected a drop probability in \[0, 1\)/],
-  [['train', '--model', 'cnn'], /argument 'cnn' is invalid\. Allowed choices are two-layer, fc\./],
+  [['train', '--model', 'cnn'], /argument 'cnn' is invalid\. Allowed choices are two-layer, fc, conv\./],
   [['train', '--hidden', '10,x'], /Expected a comma-separated list of positive integers but received 10,x/],
   [['train', '--data', '/no/such/path'], /^nndl: data path \/no\/such\/path does not exist\n$/],
   [['train', '--data', 'synthetic', '--out', '/etc/passwd/run'], /^nndl: cannot write to output directory \/etc\/passwd\/run: /],
@@ -216,11 +216,34 @@ test.each([
   [['train', '--data', '/dev/zero'], /^nndl: data path \/dev\/zero is a character device, expected a CIFAR-10 directory or \.tar\.gz file\n$/],
   [['train', '--data', 'fifo'], /^nndl: data path fifo is a FIFO, expected a CIFAR-10 directory or \.tar\.gz file\n$/],
   [['frobnicate'], /^nndl: unknown command 'frobnicate'\n$/],
+  [['train', '--layers', 'affine10,conv3x3'], /^nndl: --layers: unknown layer "conv3x3" \(layer 2 of 2\); a layer is one of affine<units>, /],
+  [['train', '--layers', 'affine10', '--model', 'fc'], /^nndl: --layers gives the whole network; leave out --model fc\n$/],
+  [['train', '--model', 'conv', '--hidden', '10'], /^nndl: --hidden configures two-layer and fc networks, not --model conv\n$/],
+  [['train', '--layers', 'affine10', '--dropout', '0.5'], /^nndl: --dropout needs --model fc; with --layers the layer list has its dropout<p> layers\n$/],
+  [['train', '--layers', 'affine7', '--data', 'synthetic'], /^nndl: --layers: options\.numClasses is 10 but the layers give 7 scores per example\n$/],
 ])('nndl %j: one line and a non-zero exit', (args, message) => {
   const r = nndl(...(args as string[]));
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(message as RegExp);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('--layers trains a conv net, with --augment; the model file holds its layers, weights.png its filters', () => {
+  const out = path.join(root, 'layers');
+  const layers = 'conv4k3p1,bn,relu,pool2,dropout0.2,affine10';
+  const r = nndl('train', '--data', 'synthetic', '--layers', layers, '--augment', '--update', 'adam', '--lr', '1e-2', '--epochs', '2', '--out', out);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^training Sequential conv4k3p1,bn,relu,pool2,dropout0\.2,affine10 on .*augmented$/m);
+  const history = JSON.parse(fs.readFileSync(path.join(out, 'history.json'), 'utf8'));
+  expect(history.config).toMatchObject({ model: 'layers', layers, augment: true, hidden: [] });
+  const model = loadModel(path.join(out, 'model.safetensors'));
+  expect(String(model)).toBe(`${layers},softmax`);
+  expect(model.params.W1.shape).toEqual([4, 3, 3, 3]);
+  expect(history.summary.valAcc).toBeGreaterThan(0.25);
+  // Four filters of 3 x 3 drawn 10 pixels a weight, two to a row, 3 pixels apart.
+  const png = PNG.sync.read(fs.readFileSync(path.join(out, 'weights.png')));
+  expect([png.width, png.height]).toEqual([63, 63]);
 });
 
 test('without --data and without CIFAR-10 it says so in one line and trains on generated data', () => {

@@ -31,9 +31,16 @@ test('every binding the addon exports has a row in test/fuzz/bindings.ts, and ev
 test(`fuzz for ${seconds} s`, async () => {
   expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
   const rand = new Rand(seed);
-  const memory = new ScribbledMemory(seed);
   const bindings = Object.keys(addon).sort();
-  const api = new ApiFuzzer(rand, memory);
+  // Before the scribbling worker starts: a missing row must not leave it running.
+  const memory = new ScribbledMemory(seed);
+  let api: ApiFuzzer;
+  try {
+    api = new ApiFuzzer(rand, memory);
+  } catch (e) {
+    await memory.close();
+    throw e;
+  }
   const threads = addon.blasInfo().threads ?? 1;
   const saved = { log: console.log, info: console.info, warn: console.warn };
   // Verbose training and gradient checks would print thousands of lines.

@@ -73,3 +73,12 @@ describe('relError', () => {
     expect(() => relError('a' as never, [1])).toThrow(TypeError);
   });
 });
+
+describe('evalNumericalGradientArray of a function returning a view of x', () => {
+  test('a reshape: the gradient is dout, reshaped', () => {
+    const x = fromArray([[1, 2], [3, 4]]);
+    const dout = fromArray([5, 6, 7, 8]);
+    const grad = evalNumericalGradientArray((t) => t.reshape(4), x, dout);
+    expect(relError(grad, fromArray([[5, 6], [7, 8]]))).toBeLessThan(1e-9);
+  });
+});

@@ -1,8 +1,7 @@
-import { evalNumericalGradient, evalNumericalGradientArray, relError } from '../lib/gradient-check';
-import {
-  leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward, sigmoidForward,
-  tanhBackward, tanhForward,
-} from '../lib/layers/activations';
+import { evalNumericalGradient, relError } from '../lib/gradient-check';
+import { reluBackward, reluForward, sigmoidForward, tanhBackward, tanhForward } from '../lib/layers/activations';
+import { layerCase, layerGradientErrors, lossGradientError } from '../lib/layers/check';
+import { LAYERS, LOSSES, type GradcheckSample, type LayerKind, type LayerParams } from '../lib/layers/specs';
 import { affineBackward, affineForward } from '../lib/layers/affine';
 import { softmaxLoss, svmLoss } from '../lib/layers/losses';
 import { affineReluBackward, affineReluForward } from '../lib/layer-utils';
@@ -46,78 +45,21 @@ describe('the FC_nets notebook checks, with its expected values', () => {
   });
 });
 
-describe('numerical gradient checks, float64', () => {
-  const affineShapes: [string, number[], number][] = [
-    ['2-d input', [5, 7], 4],
-    ['3-d input', [10, 2, 3], 5],
-    ['4-d input', [3, 2, 2, 3], 6],
-    ['one example', [1, 8], 3],
-  ];
-
-  test.each(affineShapes)('affine backward, %s', (_, xShape, m) => {
-    const d = xShape.slice(1).reduce((a, b) => a * b, 1);
-    const x = randn(1, xShape);
-    const w = randn(2, [d, m]);
-    const b = randn(3, [m]);
-    const dout = randn(4, [xShape[0], m]);
-    const [, cache] = affineForward(x, w, b);
-    const [dx, dw, db] = affineBackward(dout, cache);
-    expect(dx.shape).toEqual(xShape);
-    expect(relError(evalNumericalGradientArray((v) => affineForward(v, w, b)[0], x, dout), dx)).toBeLessThan(GRAD_TOL);
-    expect(relError(evalNumericalGradientArray((v) => affineForward(x, v, b)[0], w, dout), dw)).toBeLessThan(GRAD_TOL);
-    expect(relError(evalNumericalGradientArray((v) => affineForward(x, w, v)[0], b, dout), db)).toBeLessThan(GRAD_TOL);
-  });
-
-  test.each(affineShapes)('affine-relu backward, %s', (_, xShape, m) => {
-    const d = xShape.slice(1).reduce((a, b) => a * b, 1);
-    const x = randn(11, xShape);
-    const w = randn(12, [d, m]);
-    const b = randn(13, [m]);
-    const dout = randn(14, [xShape[0], m]);
-    const [, cache] = affineReluForward(x, w, b);
-    const [dx, dw, db] = affineReluBackward(dout, cache);
-    const f = (xv: Tensor, wv: Tensor, bv: Tensor) => affineReluForward(xv, wv, bv)[0];
-    expect(relError(evalNumericalGradientArray((v) => f(v, w, b), x, dout), dx)).toBeLessThan(GRAD_TOL);
-    expect(relError(evalNumericalGradientArray((v) => f(x, v, b), w, dout), dw)).toBeLessThan(GRAD_TOL);
-    expect(relError(evalNumericalGradientArray((v) => f(x, w, v), b, dout), db)).toBeLessThan(GRAD_TOL);
-  });
-
-  const elementwise: [string, (x: Tensor) => [Tensor, unknown], (d: Tensor, c: never) => Tensor][] = [
-    ['relu', reluForward, reluBackward],
-    ['leaky relu', (x) => leakyReluForward(x, 0.1), leakyReluBackward],
-    ['sigmoid', sigmoidForward, sigmoidBackward],
-    ['tanh', tanhForward, tanhBackward],
-  ];
-  const shapes = [[10, 10], [3, 4, 5], [7]];
-
-  describe.each(elementwise)('%s', (_, forward, backward) => {
-    test.each(shapes.map((s) => [s]))('shape %j', (shape) => {
-      const x = randn(21, shape);
-      const dout = randn(22, shape);
-      const [out, cache] = forward(x);
-      expect(out.shape).toEqual(shape);
-      const dx = backward(dout, cache as never);
-      expect(relError(evalNumericalGradientArray((v) => forward(v)[0], x, dout), dx)).toBeLessThan(GRAD_TOL);
-    });
+describe('numerical gradient checks of every entry of the layer table, float64', () => {
+  const samples = Object.values(LAYERS).flatMap((kind) => kind.samples.map((s): [string, string, LayerKind, GradcheckSample] => [kind.type, s.label, kind, s]));
+  test.each(samples)('%s, %s', (_, __, kind, sample) => {
+    for (const [name, error] of layerGradientErrors(kind, sample, 0)) {
+      expect([name, error]).toEqual([name, expect.any(Number)]);
+      expect(error).toBeLessThan(GRAD_TOL);
+    }
   });
 
   // Scores of the notebook's scale for the large batch: the loss is a mean, so
   // with unit scores some entries of dx fall to 1e-6 and the centered
   // difference itself, not the kernel, misses the tolerance.
-  test.each([[50, 10, 0.001], [4, 3, 1], [1, 7, 1]])('softmax loss, N=%i C=%i scale %f', (n, c, scale) => {
-    const x = randn(31, [n, c], scale);
-    const y = labels(32, n, c);
-    const [, dx] = softmaxLoss(x, y);
-    const dxNum = evalNumericalGradient((s) => softmaxLoss(s, y)[0], x, { verbose: false });
-    expect(relError(dxNum, dx)).toBeLessThan(GRAD_TOL);
-  });
-
-  test.each([[50, 10], [4, 3], [1, 7]])('svm loss, N=%i C=%i', (n, c) => {
-    const x = randn(41, [n, c]);
-    const y = labels(42, n, c);
-    const [, dx] = svmLoss(x, y);
-    const dxNum = evalNumericalGradient((s) => svmLoss(s, y)[0], x, { verbose: false });
-    expect(relError(dxNum, dx)).toBeLessThan(GRAD_TOL);
+  const losses = Object.values(LOSSES).flatMap((loss) => loss.samples.map(([label, n, c, scale]) => [loss.type, label, loss, n, c, scale] as const));
+  test.each(losses)('%s loss, %s', (_, __, loss, n, c, scale) => {
+    expect(lossGradientError(loss, n, c, scale, 31)).toBeLessThan(GRAD_TOL);
   });
 });
 
@@ -171,14 +113,35 @@ describe('values the gradients are checked against', () => {
   });
 });
 
-describe('float32 kernels agree with float64 within 1e-5 of scale', () => {
-  // Inputs are drawn in float32 and widened, so both precisions see the same values.
-  const same = (seed: number, shape: number[]) => {
-    const f32 = randn(seed, shape, 1, 'float32');
-    return [f32, f32.astype('float64')] as const;
-  };
+describe('float32 kernels agree with float64 within 1e-5 of scale, for every entry of the layer table', () => {
+  const samples = Object.values(LAYERS).map((kind): [string, LayerKind] => [kind.type, kind]);
+  test.each(samples)('%s', (_, kind) => {
+    for (const sample of kind.samples) {
+      // Inputs are drawn in float32 and widened, so both precisions see the same values.
+      const c32 = layerCase(kind, sample, 61, 'float32');
+      const c64 = layerCase(kind, sample, 61, 'float64');
+      const widen = (t: Tensor) => t.astype('float64');
+      const [o32, cache32] = c32.forward();
+      const [o64, cache64] = c64.forward(widen(c32.x), Object.fromEntries(Object.entries(c32.params).map(([r, t]) => [r, widen(t as Tensor)])));
+      expect(o32.dtype).toBe('float32');
+      expect(scaledError(o32, o64)).toBeLessThan(1e-5);
+      const d32 = randn(62, [...o32.shape], 1, 'float32');
+      const grads = (params: LayerParams, dtype: 'float32' | 'float64') =>
+        Object.fromEntries(Object.entries(params).map(([r, t]) => [r, zeros((t as Tensor).shape, dtype)]));
+      const g32 = grads(c32.params, 'float32');
+      const g64 = grads(c64.params, 'float64');
+      const dx32 = kind.backward(d32, cache32, c32.params, { dx: zeros(c32.x.shape, 'float32'), needDx: true, grads: g32 }) as Tensor;
+      const dx64 = kind.backward(widen(d32), cache64, c64.params, { dx: zeros(c32.x.shape), needDx: true, grads: g64 }) as Tensor;
+      expect(scaledError(dx32, dx64)).toBeLessThan(1e-5);
+      for (const r of Object.keys(g32)) expect(scaledError(g32[r], g64[r])).toBeLessThan(1e-5);
+    }
+  });
 
-  test('affine forward and backward, affine-relu forward and backward', () => {
+  test('the affine kernels on a CIFAR-sized batch', () => {
+    const same = (seed: number, shape: number[]) => {
+      const f32 = randn(seed, shape, 1, 'float32');
+      return [f32, f32.astype('float64')] as const;
+    };
     const [x32, x64] = same(61, [200, 3, 8, 8]);
     const [w32, w64] = same(62, [192, 50]);
     const [b32, b64] = same(63, [50]);
@@ -189,7 +152,6 @@ describe('float32 kernels agree with float64 within 1e-5 of scale', () => {
     ] as const) {
       const [o32, c32] = forward(x32, w32, b32);
       const [o64, c64] = forward(x64, w64, b64);
-      expect(o32.dtype).toBe('float32');
       expect(scaledError(o32, o64)).toBeLessThan(1e-5);
       const g32 = backward(d32, c32 as never);
       const g64 = backward(d64, c64 as never);
@@ -197,28 +159,13 @@ describe('float32 kernels agree with float64 within 1e-5 of scale', () => {
     }
   });
 
-  test('activations', () => {
-    const [x32, x64] = same(71, [40, 30]);
-    const [d32, d64] = same(72, [40, 30]);
-    for (const [forward, backward] of [
-      [reluForward, reluBackward],
-      [(x: Tensor) => leakyReluForward(x, 0.2), leakyReluBackward],
-      [sigmoidForward, sigmoidBackward],
-      [tanhForward, tanhBackward],
-    ] as const) {
-      const [o32, c32] = forward(x32);
-      const [o64, c64] = forward(x64);
-      expect(scaledError(o32, o64)).toBeLessThan(1e-5);
-      expect(scaledError(backward(d32, c32 as never), backward(d64, c64 as never))).toBeLessThan(1e-5);
-    }
-  });
-
   test('losses', () => {
-    const [x32, x64] = same(81, [200, 10]);
+    const f32 = randn(81, [200, 10], 1, 'float32');
+    const x64 = f32.astype('float64');
     const y = labels(82, 200, 10);
-    for (const loss of [softmaxLoss, svmLoss]) {
-      const [l32, dx32] = loss(x32, y);
-      const [l64, dx64] = loss(x64, y);
+    for (const loss of Object.values(LOSSES)) {
+      const [l32, dx32] = loss.loss(f32, y, {});
+      const [l64, dx64] = loss.loss(x64, y, {});
       expect(Math.abs(l32 - l64) / l64).toBeLessThan(1e-5);
       expect(scaledError(dx32, dx64)).toBeLessThan(1e-5);
     }

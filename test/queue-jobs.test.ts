@@ -23,6 +23,11 @@ const job: TrialJobData = {
 test('a well-formed job reads back as it was written', () => {
   expect(parseTrialJob(JSON.parse(JSON.stringify(job)))).toEqual(job);
   expect(parseTrialJob({ ...job, config: { ...config, weightScale: 0.01 } }).config.weightScale).toBe(0.01);
+  const conv = { ...config, model: 'layers' as const, layers: 'conv8k3p1,relu,pool2,affine10', hidden: [], batchnorm: false, dropout: 0, augment: true };
+  expect(parseTrialJob(JSON.parse(JSON.stringify({ ...job, config: conv }))).config).toEqual(conv);
+  expect(() => parseTrialJob({ ...job, config: { ...conv, layers: 'conv8k3p1,relu,pool9x' } })).toThrow(
+    'malformed trial job: job.config: --layers: unknown layer "pool9x" (layer 3 of 3)',
+  );
 });
 
 test.each([
@@ -32,7 +37,7 @@ test.each([
   [{ ...job, trial: 0 }, 'expected a positive integer for job.trial but received number 0'],
   [{ ...job, trial: 4 }, 'job.trial is 4 but job.trials is 3'],
   [{ ...job, config: 'fc' }, 'expected an object for job.config but received string "fc"'],
-  [{ ...job, config: { ...config, model: 'cnn' } }, 'expected one of two-layer, fc for job.config.model but received string "cnn"'],
+  [{ ...job, config: { ...config, model: 'cnn' } }, 'expected one of two-layer, fc, conv, layers for job.config.model but received string "cnn"'],
   [{ ...job, config: { ...config, hidden: [] } }, 'expected a non-empty array for job.config.hidden but received Array of length 0'],
   [{ ...job, config: { ...config, hidden: [20, 1.5] } }, 'expected a positive integer for job.config.hidden[1] but received number 1.5'],
   [{ ...job, config: { ...config, dropout: 1 } }, 'expected a drop probability in [0, 1) for job.config.dropout but received number 1'],

@@ -1,12 +1,14 @@
 """
 PyTorch CPU on a workload of ../workloads.json, the same architecture
-(nn.Linear, ReLU, cross-entropy, SGD with L2 on the weights only); prints
-one JSON line. Threads: torch.set_num_threads(--threads); the bench runs it
-with OMP_WAIT_POLICY=PASSIVE, its best setting on a 2-core machine.
+(nn.Linear, ReLU, cross-entropy, SGD with L2 on the weights only; for W5 the
+layer list as nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.Dropout, ...);
+prints one JSON line. Threads: torch.set_num_threads(--threads); the bench
+runs it with OMP_WAIT_POLICY=PASSIVE, its best setting on a 2-core machine.
 
-  python3 torch_peer.py W1|W2|W3|W4 [--iterations K] [--threads T]
+  python3 torch_peer.py W1|W2|W3|W4|W5 [--iterations K] [--threads T]
 """
 import argparse
+import re
 import time
 
 import numpy as np
@@ -37,9 +39,67 @@ def network(w, dim, std):
     return torch.nn.Sequential(*layers[:-1])
 
 
+def layer_network(text, shape, dtype):
+    """The network of a layer-list string (the grammar of nndl's README) as torch modules."""
+    c, h, w = shape
+    flat = None
+    layers = []
+    for token in text.split(','):
+        m = re.fullmatch(r'conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?', token)
+        if m:
+            f, k, stride, pad = int(m[1]), int(m[2]), int(m[3] or 1), int(m[4] or 0)
+            layers.append(torch.nn.Conv2d(c, f, k, stride=stride, padding=pad, dtype=dtype))
+            c, h, w = f, (h + 2 * pad - k) // stride + 1, (w + 2 * pad - k) // stride + 1
+            continue
+        m = re.fullmatch(r'pool(\d+)(?:s(\d+))?', token)
+        if m:
+            size, stride = int(m[1]), int(m[2] or m[1])
+            layers.append(torch.nn.MaxPool2d(size, stride))
+            h, w = (h - size) // stride + 1, (w - size) // stride + 1
+            continue
+        m = re.fullmatch(r'affine(\d+)', token)
+        if m:
+            if flat is None:
+                layers.append(torch.nn.Flatten())
+                flat = c * h * w
+            layers.append(torch.nn.Linear(flat, int(m[1]), dtype=dtype))
+            flat = int(m[1])
+            continue
+        m = re.fullmatch(r'dropout(\d*\.?\d+)', token)
+        if m:
+            layers.append(torch.nn.Dropout(float(m[1])))
+        elif token == 'relu':
+            layers.append(torch.nn.ReLU())
+        elif token == 'bn':
+            layers.append(torch.nn.BatchNorm1d(flat, dtype=dtype) if flat is not None else torch.nn.BatchNorm2d(c, dtype=dtype))
+        else:
+            raise ValueError(f'torch peer: no torch module for the layer {token}')
+    torch.manual_seed(0)
+    return torch.nn.Sequential(*layers)
+
+
+def conv_solver(w, iterations):
+    """Solver steps of the layer list on (N, 3, 32, 32) images, timed over K iterations and scaled to an epoch."""
+    d = common.data(np.dtype(w['dtype']))
+    X, y = torch.from_numpy(d['X_train']), torch.from_numpy(d['y_train'])
+    net = layer_network(w['layers'], common.SPEC['data']['shape'], DTYPES[w['dtype']])
+    net.train()
+    opt = optimizer(net, w['learningRate'], 0.0)
+    per_epoch = X.shape[0] // w['batch']
+    iterations = iterations or w.get('iterations') or per_epoch
+    for _ in range(3):
+        step(net, opt, X, y, w['batch'])
+    t0 = time.perf_counter()
+    for _ in range(iterations):
+        step(net, opt, X, y, w['batch'])
+    seconds = time.perf_counter() - t0
+    return {'seconds': seconds * per_epoch / iterations, 'iterations': iterations, 'iterationsPerEpoch': per_epoch}
+
+
 def optimizer(net, lr, reg):
-    weights = [p for name, p in net.named_parameters() if name.endswith('weight')]
-    biases = [p for name, p in net.named_parameters() if name.endswith('bias')]
+    # Weights of linear and convolution layers; biases and batchnorm's scale and shift have no L2.
+    weights = [p for name, p in net.named_parameters() if name.endswith('weight') and p.dim() > 1]
+    biases = [p for name, p in net.named_parameters() if not (name.endswith('weight') and p.dim() > 1)]
     return torch.optim.SGD([{'params': weights, 'weight_decay': reg}, {'params': biases}], lr=lr)
 
 
@@ -124,7 +184,7 @@ def kernels():
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('workload', choices=['W1', 'W2', 'W3', 'W4'])
+    parser.add_argument('workload', choices=['W1', 'W2', 'W3', 'W4', 'W5'])
     parser.add_argument('--iterations', type=int, default=0)
     parser.add_argument('--threads', type=int, default=2)
     args = parser.parse_args()
@@ -133,7 +193,12 @@ def main():
         result = kernels()
     else:
         w = common.SPEC['workloads'][args.workload]
-        result = standalone(w) if w['kind'] == 'standalone' else solver(w, args.iterations)
+        if w['kind'] == 'standalone':
+            result = standalone(w)
+        elif w['kind'] == 'layers':
+            result = conv_solver(w, args.iterations)
+        else:
+            result = solver(w, args.iterations)
     result.update({'peer': 'pytorch', 'version': torch.__version__, 'threads': torch.get_num_threads(),
                    'blas': common.blas_info()})
     common.emit(result)

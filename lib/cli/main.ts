@@ -13,7 +13,7 @@ import { packageRoot } from '../native';
 import { gradcheck } from './gradcheck';
 import { CliError } from './errors';
 import { evaluate } from './eval';
-import { UPDATE_RULES } from './model-config';
+import { resolveModel, UPDATE_RULES } from './model-config';
 import {
   nonNegativeNumber, nonNegativeNumberList, port, positiveInt, positiveIntList, positiveNumber,
   positiveNumberList, probability, queueName, redisUrl, seed,
@@ -53,17 +53,19 @@ const QUEUE_ONLY = { name: '--name', wait: '--no-wait', attempts: '--attempts', 
 /** Options of the model and optimizer, shared by train and sweep. */
 function modelOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--model <kind>', 'two-layer (TwoLayerNet) or fc (FullyConnectedNet)').choices(['two-layer', 'fc']).default('two-layer'))
-    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated', positiveIntList, [200])
+    .addOption(new Option('--model <kind>', 'two-layer (TwoLayerNet, the default), fc (FullyConnectedNet) or conv (a convolutional net)').choices(['two-layer', 'fc', 'conv']))
+    .option('--layers <list>', 'the network as a layer list, e.g. conv32k3p1,bn,relu,pool2,affine10 (see the README)')
+    .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (default 200)', positiveIntList)
     .option('--batchnorm', 'batch normalization after each hidden affine layer (fc)', false)
     .option('--dropout <p>', 'probability of dropping a hidden unit (fc)', probability, 0)
     .addOption(new Option('--dtype <dtype>', 'precision').choices(['float32', 'float64']).default('float32'))
-    .option('--weight-scale <std>', 'std of the initial weights (default: the model\'s, 1e-3 two-layer, 1e-2 fc)', positiveNumber)
+    .option('--weight-scale <std>', "std of the initial weights (default: the model's, 1e-3 two-layer, 1e-2 fc and conv, He's rule for --layers)", positiveNumber)
     .addOption(new Option('--update <rule>', 'update rule').choices(UPDATE_RULES).default('sgd'))
     .option('--lr-decay <factor>', 'learning-rate factor per epoch', nonNegativeNumber, 0.95)
     .option('--epochs <n>', 'epochs', positiveInt, 10)
     .option('--batch-size <n>', 'minibatch size', positiveInt, 100)
     .option('--seed <n>', 'seed of the weights, the sampling and generated data', seed, 0)
+    .option('--augment', 'random crops (pad 4) and horizontal flips of the training images', false)
     .option('--data <source>', 'a CIFAR-10 path (directory or .tar.gz), cifar10 (the cache, downloaded if empty), or synthetic');
 }
 
@@ -84,7 +86,7 @@ export function program(): Command {
     .option('--reg <strength>', 'L2 regularization', nonNegativeNumber, 0)
     .option('--out <dir>', 'output directory', 'nndl-run')
     .action(async (o) => {
-      process.exitCode = await train({ ...o, weightScale: o.weightScale, lrDecay: o.lrDecay, batchSize: o.batchSize });
+      process.exitCode = await train(resolveModel({ ...o, weightScale: o.weightScale, lrDecay: o.lrDecay, batchSize: o.batchSize }));
     });
 
   const sweepCommand = modelOptions(root.command('sweep').description('train a grid of settings in parallel, here or on a queue, and keep the best model'))
@@ -116,7 +118,7 @@ export function program(): Command {
         return;
       }
       if (o.lr === undefined) throw new CliError("required option '--lr <rates>' not specified");
-      const grid = { ...o, lrs: o.lr, regs: o.reg };
+      const grid = resolveModel({ ...o, lrs: o.lr, regs: o.reg });
       if (o.queue === undefined) process.exitCode = await localSweep(grid);
       else await queueCommand(() => import('./queue/sweep'), (m) => m.queueSweep(grid));
     });

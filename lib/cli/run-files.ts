@@ -71,10 +71,19 @@ export async function writeRunFiles(out: string, run: RunFiles): Promise<string[
   const files = new Map<string, string | Buffer>([['loss.svg', loss], ['accuracy.svg', accuracy]]);
   const pngs = [];
   const w1 = model.params.W1;
-  if (saveModel && w1.shape[0] === 3 * 32 * 32) {
-    const png = weightsPng(w1);
-    files.set('weights.png', png);
-    pngs.push({ caption: 'First-layer weights, one 32 x 32 tile per hidden unit', png });
+  const [units, channels, side] = w1.shape;
+  const png =
+    w1.ndim === 2 && w1.shape[0] === 3 * 32 * 32
+      ? { caption: 'First-layer weights, one 32 x 32 tile per hidden unit', png: weightsPng(w1) }
+      : w1.ndim === 4 && channels === 3
+        ? {
+          caption: `First-layer filters, one ${side} x ${side} tile per filter`,
+          png: weightsPng(w1.reshape(units, -1), { orientation: 'units-by-inputs', side, zoom: Math.max(1, Math.floor(32 / side)) }),
+        }
+        : undefined;
+  if (saveModel && png) {
+    files.set('weights.png', png.png);
+    pngs.push(png);
   }
   files.set('report.html', reportHtml({
     title: `nndl: ${model.architecture} on ${run.data}`,

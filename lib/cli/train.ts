@@ -8,7 +8,7 @@
 import { Solver } from '../solver';
 import { loadData, type SplitData } from './data';
 import { CliError } from './errors';
-import { buildModel, checkModelConfig, checkSizes, solverOptions, type TrainConfig } from './model-config';
+import { buildModel, checkModelConfig, checkSizes, describeModel, solverOptions, type TrainConfig } from './model-config';
 import { prepareOut } from './out-dir';
 import { createProgress } from './progress';
 import { runPreprocessing } from './provenance';
@@ -25,15 +25,15 @@ export async function train(options: TrainOptions): Promise<number> {
   const stdout = process.stdout;
   const note = (line: string) => stdout.write(`${line}\n`);
   const data: SplitData = await loadData({ data: options.data, dtype: options.dtype, seed: options.seed, note });
-  const inputDim = data.XTrain.size / data.XTrain.shape[0];
-  checkSizes(options, inputDim, data.classNames.length, data.XTrain.shape[0], data.source);
-  const model = buildModel(options, inputDim, data.classNames.length, options.seed);
+  const inputShape = data.XTrain.shape.slice(1);
+  checkSizes(options, inputShape, data.classNames.length, data.XTrain.shape[0], data.source);
+  const model = buildModel(options, inputShape, data.classNames.length, options.seed);
   model.preprocessing = await runPreprocessing(data, options.seed);
   const iterationsPerEpoch = Math.max(Math.floor(data.XTrain.shape[0] / options.batchSize), 1);
   note(
-    `training ${model.architecture} [${options.hidden.join(', ')}] on ${data.source}: ` +
+    `training ${model.architecture} ${describeModel(options)} on ${data.source}: ` +
       `${data.XTrain.shape[0]} train / ${data.XVal.shape[0]} val / ${data.XTest.shape[0]} test, ` +
-      `${options.epochs} epochs of ${iterationsPerEpoch} iterations, ${options.update} lr ${options.lr}`,
+      `${options.epochs} epochs of ${iterationsPerEpoch} iterations, ${options.update} lr ${options.lr}${options.augment ? ', augmented' : ''}`,
   );
   const progress = createProgress(stdout, iterationsPerEpoch);
   const epochSeconds: number[] = [];

@@ -21,6 +21,7 @@ import type { Checkpointable } from './model';
 import {
   preprocessingArg, preprocessingFromMetadata, preprocessingMetadata, type ResolvedPreprocessing,
 } from './preprocessing';
+import { planNetwork, threeLayerConvLayers } from './plan';
 
 /** Buffer names are prefixed so they never collide with parameter names. */
 const BUFFER_PREFIX = 'buffer.';
@@ -95,6 +96,12 @@ class ConfigFields {
     return v;
   }
 
+  list(key: string): unknown[] {
+    const v = this.config[key];
+    if (!Array.isArray(v)) this.bad(key, 'a list');
+    return v;
+  }
+
   sizes(key: string): number[] {
     const v = this.config[key];
     if (!(Array.isArray(v) && v.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0))) {
@@ -113,6 +120,27 @@ class ConfigFields {
     const v = this.config[key];
     if (typeof v !== 'boolean') this.bad(key, 'a boolean');
     return v;
+  }
+
+  /**
+   * The tensors of the network a layer list plans on inputs of inputShape,
+   * named as Sequential names them; a list the layer table refuses is an
+   * error naming the file.
+   */
+  network(layers: unknown, inputShape: number[]): Map<string, TensorSpec> {
+    const dtype = this.dtype();
+    let plan;
+    try {
+      plan = planNetwork('config', layers, inputShape);
+    } catch (e) {
+      throw new Error(`${this.source}: ${(e as Error).message}`);
+    }
+    const specs = new Map<string, TensorSpec>();
+    for (const block of plan.blocks) {
+      for (const p of block.params) specs.set(p.name, { dtype, shape: p.shape });
+      for (const [name, , shape] of block.buffers) specs.set(`${BUFFER_PREFIX}${name}`, { dtype, shape });
+    }
+    return specs;
   }
 }
 
@@ -146,6 +174,9 @@ const LAYOUTS: Record<string, (c: ConfigFields) => Map<string, TensorSpec>> = {
     }
     return specs;
   },
+  Sequential: (c) => c.network(c.list('layers'), c.sizes('inputShape')),
+  ThreeLayerConvNet: (c) =>
+    c.network(threeLayerConvLayers(c.size('numFilters'), c.size('filterSize'), c.size('hiddenDim'), c.size('numClasses')), c.sizes('inputDim')),
 };
 
 /** The architectures a checkpoint may hold. */

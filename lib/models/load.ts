@@ -9,17 +9,21 @@ import { pathArg } from '../io/safetensors';
 import { invalidType, invalidValue, objectArg, positiveIntegerArg } from '../validate';
 import { decodeCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint';
 import { FullyConnectedNet } from './fully-connected-net';
+import { Sequential } from './sequential';
 import { StandaloneTwoLayerNet } from './standalone-two-layer-net';
+import { ThreeLayerConvNet } from './three-layer-conv-net';
 import { TwoLayerNet } from './two-layer-net';
 
 const BUILDERS = {
+  Sequential: Sequential.fromCheckpoint,
   TwoLayerNet: TwoLayerNet.fromCheckpoint,
   FullyConnectedNet: FullyConnectedNet.fromCheckpoint,
+  ThreeLayerConvNet: ThreeLayerConvNet.fromCheckpoint,
   StandaloneTwoLayerNet: StandaloneTwoLayerNet.fromCheckpoint,
 } as const;
 
 /** Any model a checkpoint can hold. */
-export type LoadedModel = TwoLayerNet | FullyConnectedNet | StandaloneTwoLayerNet;
+export type LoadedModel = Sequential | StandaloneTwoLayerNet;
 
 /** What errors call bytes that came without a file name. */
 export const BYTES_SOURCE = 'model bytes';

@@ -24,6 +24,12 @@ export class Workspace {
     kept.push(t);
     return t;
   }
+
+  /** Whether t's memory is one of the workspace's tensors. */
+  owns(t: Tensor): boolean {
+    for (const kept of this.tensors.values()) for (const k of kept) if (k.data.buffer === t.data.buffer) return true;
+    return false;
+  }
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

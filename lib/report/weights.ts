@@ -19,6 +19,8 @@ export interface WeightsPngOptions {
   /** Side of a square colour tile (default 32: inputs are 3 x 32 x 32). */
   side?: number;
   padding?: number;
+  /** Pixels per weight, for small tiles such as 3 x 3 convolution filters (default 1). */
+  zoom?: number;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface WeightsPngOptions {
 export function weightsPng(w1: Tensor, options: WeightsPngOptions = {}): Buffer {
   const padding = options.padding ?? 3;
   const side = options.side ?? 32;
+  const zoom = options.zoom ?? 1;
+  const tile = side * zoom;
   const plane = side * side;
   const unitsFirst = options.orientation === 'units-by-inputs';
   const hwc = options.inputOrder === 'hwc';
@@ -39,8 +43,8 @@ export function weightsPng(w1: Tensor, options: WeightsPngOptions = {}): Buffer 
   const inputIndex = (c: number, y: number, x: number) => (hwc ? (y * side + x) * 3 + c : c * plane + y * side + x);
   const perRow = Math.ceil(Math.sqrt(h));
   const rows = Math.ceil(h / perRow);
-  const width = perRow * side + (perRow - 1) * padding;
-  const height = rows * side + (rows - 1) * padding;
+  const width = perRow * tile + (perRow - 1) * padding;
+  const height = rows * tile + (rows - 1) * padding;
   const png = new PNG({ width, height });
   png.data.fill(0);
   for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
@@ -53,12 +57,13 @@ export function weightsPng(w1: Tensor, options: WeightsPngOptions = {}): Buffer 
       hi = Math.max(hi, v);
     }
     const scale = hi > lo ? 255 / (hi - lo) : 0;
-    const x0 = (unit % perRow) * (side + padding);
-    const y0 = Math.floor(unit / perRow) * (side + padding);
-    for (let y = 0; y < side; y++) {
-      for (let x = 0; x < side; x++) {
+    const x0 = (unit % perRow) * (tile + padding);
+    const y0 = Math.floor(unit / perRow) * (tile + padding);
+    for (let y = 0; y < tile; y++) {
+      for (let x = 0; x < tile; x++) {
         const at = ((y0 + y) * width + (x0 + x)) * 4;
-        for (let c = 0; c < 3; c++) png.data[at + c] = Math.round((weight(inputIndex(c, y, x), unit) - lo) * scale);
+        const input = (c: number) => inputIndex(c, Math.floor(y / zoom), Math.floor(x / zoom));
+        for (let c = 0; c < 3; c++) png.data[at + c] = Math.round((weight(input(c), unit) - lo) * scale);
       }
     }
   }

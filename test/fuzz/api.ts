@@ -107,6 +107,19 @@ const twoLayerNet = (g: Universe) => new nndl.TwoLayerNet({ inputDim: g.d, hidde
 const modelMethods: Record<string, Recipe> = {
   loss: (g) => (g.rand.chance(0.3) ? [g.t(g.n, g.d)] : [g.t(g.n, g.d), g.y()]),
   sgdStep: (g) => [g.t(g.n, g.d), g.y(), 0.1],
+  predict: (g) => [g.t(g.n, g.d)],
+  predictProba: (g) => [g.t(g.n, g.d)],
+  scores: (g) => [g.t(g.n, g.d)],
+  buffers: () => [],
+  config: () => [],
+};
+
+/** The methods of a convolutional model, on images (n, 2, 4, 4). */
+const convMethods: Record<string, Recipe> = {
+  loss: (g) => (g.rand.chance(0.3) ? [g.t(g.n, 2, 4, 4)] : [g.t(g.n, 2, 4, 4), g.y()]),
+  sgdStep: (g) => [g.t(g.n, 2, 4, 4), g.y(), 0.1],
+  predict: (g) => [g.t(g.n, 2, 4, 4)],
+  scores: (g) => [g.t(g.n, 2, 4, 4)],
   buffers: () => [],
   config: () => [],
 };
@@ -229,6 +242,21 @@ export const API: Record<string, Row> = {
       inputDim: g.d, numClasses: g.c, dtype: g.dtype, rng: 0, useBatchnorm: g.rand.chance(0.5), dropout: g.rand.pick([0, 0.3]),
     }],
     methods: modelMethods,
+  },
+  Sequential: {
+    make: (g) => [
+      g.rand.pick([
+        `conv${g.m}k3p1,bn,relu,pool2,affine${g.c}`,
+        `conv${g.m}k3p1,relu,conv${g.m}k3s2,dropout0.3,affine${g.c},svm`,
+        `affine${g.m},bn,relu,affine${g.c}`,
+      ]),
+      { inputShape: [2, 4, 4], numClasses: g.c, dtype: g.dtype, rng: 0, ...(g.rand.chance(0.5) ? { weightScale: 0.1 } : {}) },
+    ],
+    methods: convMethods,
+  },
+  ThreeLayerConvNet: {
+    make: (g) => [{ inputDim: [2, 4, 4], numFilters: g.m, filterSize: 3, hiddenDim: g.m, numClasses: g.c, dtype: g.dtype }],
+    methods: convMethods,
   },
   Solver: {
     make: (g) => [twoLayerNet(g), { XTrain: g.t(g.n, g.d), yTrain: g.y(), XVal: g.t(g.n, g.d), yVal: g.y() }, {

@@ -218,6 +218,21 @@ export const BINDINGS: Record<keyof NativeBinding, (b: CallBuilder) => unknown> 
     const [rows, rowLen, count] = b.dims(3);
     b.bytes(rows * rowLen).indices(count, rows).orNull((c) => c.f64(rowLen)).anyFloat(count * rowLen, written).num(rowLen);
   },
+  gatherRowsAugmented: (b) => {
+    const [channels, height, width, images, count] = b.dims(5, 4);
+    const pad = b.rand.int(0, 2);
+    const image = channels * height * width;
+    b.anyFloat(images * image, read).indices(count, images).anyFloat(count * image, written).num(channels, height, width, pad)
+      .indices(2 * count, 2 * pad + 1).array(Uint8Array.from({ length: count }, () => b.rand.int(0, 1)), read);
+  },
+  gatherByteRowsAugmented: (b) => {
+    const [channels, height, width, images, count] = b.dims(5, 4);
+    const pad = b.rand.int(0, 2);
+    const image = channels * height * width;
+    b.bytes(images * image).indices(count, images).orNull((c) => c.f64(image)).anyFloat(count * image, written)
+      .num(channels, height, width, pad).indices(2 * count, 2 * pad + 1)
+      .array(Uint8Array.from({ length: count }, () => b.rand.int(0, 1)), read);
+  },
   pixelMean: (b) => {
     const [channels, plane, images] = b.dims(3);
     const first = b.rand.int(0, images - 1);

@@ -90,7 +90,8 @@ function mutate(call: CallBuilder, m: Mutation, rand: Rand, memory: ScribbledMem
       return undefined;
     }
     case 'index': {
-      const indices = arrays.filter((a) => a.role.kind === 'index');
+      // Still the Int32Array the recipe made (a value mutation may have put another array there).
+      const indices = arrays.filter((a) => a.role.kind === 'index' && args[a.index] instanceof Int32Array);
       if (indices.length === 0) return undefined;
       const { index, role } = rand.pick(indices);
       const a = args[index] as Int32Array;

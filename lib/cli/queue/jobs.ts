@@ -68,9 +68,10 @@ const dataSeed = number((n) => Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32,
 const oneOf = <T extends string>(values: readonly T[]): Check<T> => (v, name) =>
   (values as readonly unknown[]).includes(v) ? (v as T) : expected(name, `one of ${values.join(', ')}`, v);
 const optional = <T>(check: Check<T>): Check<T | undefined> => (v, name) => (v === undefined ? undefined : check(v, name));
-const list = <T>(check: Check<T>): Check<T[]> => (v, name) => {
-  if (!Array.isArray(v) || v.length === 0) expected(name, 'a non-empty array', v);
-  return v.map((item, i) => check(item, `${name}[${i}]`));
+/** Hidden sizes: none for conv and --layers networks. */
+const sizes: Check<number[]> = (v, name) => {
+  if (!Array.isArray(v)) expected(name, 'an array of positive integers', v);
+  return v.map((item, i) => positiveInt(item, `${name}[${i}]`));
 };
 const numbers: Check<number[]> = (v, name) => {
   if (!Array.isArray(v)) expected(name, 'an array of numbers', v);
@@ -94,8 +95,9 @@ function fields<T>(v: unknown, name: string, checks: { [K in keyof T]-?: Check<T
 
 const trainConfig: Check<TrainConfig> = (v, name) => {
   const c = fields<TrainConfig>(v, name, {
-    model: oneOf(['two-layer', 'fc'] as const),
-    hidden: list(positiveInt),
+    model: oneOf(['two-layer', 'fc', 'conv', 'layers'] as const),
+    layers: optional(string),
+    hidden: sizes,
     batchnorm: boolean,
     dropout: number((n) => n >= 0 && n < 1, 'a drop probability in [0, 1)'),
     dtype: oneOf(['float32', 'float64'] as const),
@@ -107,7 +109,10 @@ const trainConfig: Check<TrainConfig> = (v, name) => {
     epochs: positiveInt,
     batchSize: positiveInt,
     seed,
+    augment: optional(boolean),
   });
+  // Two-layer and fc networks have hidden layers; conv and --layers networks none.
+  if ((c.model === 'two-layer' || c.model === 'fc') && c.hidden.length === 0) expected(`${name}.hidden`, 'a non-empty array', c.hidden);
   try {
     checkModelConfig(c);
   } catch (e) {

@@ -2,6 +2,7 @@
 import { Queue } from 'bullmq';
 
 import { PREFIX, checkReachable, closeWithin, fullName, redisClient, showUrl } from './connection';
+import { describeTrial } from '../sweep/grid';
 import { parseTrialJob } from './jobs';
 import { reportErrorsOnce } from './redis-errors';
 import { trialOf } from './submit';
@@ -44,7 +45,7 @@ export function queueStatus(ref: QueueRef): Promise<number> {
       let settings: string;
       try {
         const c = parseTrialJob(job.data).config;
-        settings = `lr ${c.lr} reg ${c.reg} hidden [${c.hidden.join(', ')}]`;
+        settings = describeTrial(c);
       } catch (e) {
         settings = (e as Error).message;
       }

@@ -3,7 +3,8 @@
  * hidden width, each trial a full TrainConfig (the model described as the
  * command line describes it) with its own seed.
  */
-import { checkModelConfig, type TrainConfig } from '../model-config';
+import { CliError } from '../errors';
+import { checkModelConfig, describeModel, type TrainConfig } from '../model-config';
 
 export interface GridOptions extends Omit<TrainConfig, 'lr' | 'reg'> {
   lrs: number[];
@@ -16,10 +17,14 @@ export interface GridOptions extends Omit<TrainConfig, 'lr' | 'reg'> {
 export function gridTrials(options: GridOptions): TrainConfig[] {
   const { lrs, regs, hiddenSizes } = options;
   // Only the settings of a trial: options may carry the command's others (output, workers, ...).
-  const { model, hidden, batchnorm, dropout, dtype, weightScale, update, lrDecay, epochs, batchSize, seed } = options;
+  const { model, layers, hidden, batchnorm, dropout, dtype, weightScale, update, lrDecay, epochs, batchSize, seed, augment } = options;
   const base = {
-    model, hidden, batchnorm, dropout, dtype, ...(weightScale === undefined ? {} : { weightScale }), update, lrDecay, epochs, batchSize, seed,
+    model, ...(layers === undefined ? {} : { layers }), hidden, batchnorm, dropout, dtype, ...(weightScale === undefined ? {} : { weightScale }),
+    update, lrDecay, epochs, batchSize, seed, ...(augment === undefined ? {} : { augment }),
   };
+  if (hiddenSizes && model !== 'two-layer' && model !== 'fc') {
+    throw new CliError(`--hidden-sizes sweeps the widths of two-layer and fc networks, not ${model === 'conv' ? '--model conv' : '--layers'}`);
+  }
   const hiddens = hiddenSizes ? hiddenSizes.map((w) => base.hidden.map(() => w)) : [base.hidden];
   const trials: TrainConfig[] = [];
   for (const hidden of hiddens) {
@@ -42,5 +47,5 @@ export function gridLabel(trials: readonly TrainConfig[], t: TrainConfig): strin
 
 /** One line naming a trial's settings. */
 export function describeTrial(t: TrainConfig): string {
-  return `lr ${t.lr} reg ${t.reg} hidden [${t.hidden.join(', ')}]`;
+  return `lr ${t.lr} reg ${t.reg} ${t.model === 'two-layer' || t.model === 'fc' ? 'hidden ' : ''}${describeModel(t)}`;
 }

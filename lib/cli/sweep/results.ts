@@ -10,9 +10,9 @@ import path from 'node:path';
 import { stageFile } from '../../io/atomic';
 import { decodeSafetensors } from '../../io/safetensors';
 import { sweepPlot } from '../../report/plots';
-import type { TrainConfig } from '../model-config';
+import { describeModel, type TrainConfig } from '../model-config';
 import { replaceRun } from '../out-dir';
-import { gridLabel } from './grid';
+import { describeTrial, gridLabel } from './grid';
 import type { TrialResult } from './trial';
 
 export const SWEEP_FILES = ['sweep.json', 'sweep.svg', 'model.safetensors'] as const;
@@ -61,7 +61,7 @@ function table(ranked: readonly TrialOutcome[], note: (line: string) => void): v
   ranked.forEach((o, i) => {
     const c = o.config;
     const head = `${pad(String(i + 1), 4)}  ${pad(String(o.index + 1), 5)}  ${pad(c.lr.toExponential(2), 13)}  ${String(c.reg).padEnd(8)}  ` +
-      `${`[${c.hidden.join(', ')}]`.padEnd(12)}  `;
+      `${describeModel(c).padEnd(12)}  `;
     if (o.state === 'failed') {
       note(`${head}${pad('-', 7)}  ${pad('-', 9)}  ${pad('-', 7)}  failed: ${o.error.split('\n')[0]}`);
       return;
@@ -123,7 +123,7 @@ export async function writeSweep(report: SweepReport): Promise<number> {
   const failed = outcomes.filter((o) => o.state === 'failed').length;
   const diverged = outcomes.filter((o) => o.state === 'diverged').length;
   if (best) {
-    note(`\nbest: trial ${best.index + 1}, ${`lr ${best.config.lr}, reg ${best.config.reg}, hidden [${best.config.hidden.join(', ')}]`}: ` +
+    note(`\nbest: trial ${best.index + 1}, ${describeTrial(best.config)}: ` +
       `val acc ${best.result.valAcc.toFixed(3)}; ${report.seconds.toFixed(1)} s in all`);
   }
   note(`${best ? '' : '\n'}wrote ${out}: ${written.join(', ')}`);

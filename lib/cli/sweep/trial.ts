@@ -39,7 +39,7 @@ export interface TrialResult {
 export function runTrial(config: TrainConfig, data: SharedData, onEpoch?: (e: EpochEvent) => void): TrialResult {
   const XTrain = sharedTensor(data.XTrain);
   const started = process.hrtime.bigint();
-  const model = buildModel(config, XTrain.size / XTrain.shape[0], data.numClasses, config.seed);
+  const model = buildModel(config, XTrain.shape.slice(1), data.numClasses, config.seed);
   const solver = new Solver(model, { XTrain, yTrain: data.yTrain, XVal: sharedTensor(data.XVal), yVal: data.yVal }, {
     ...solverOptions(config),
     ...(onEpoch ? { onEpoch } : {}),
