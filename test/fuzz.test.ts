@@ -32,7 +32,7 @@ test(`fuzz for ${seconds} s`, async () => {
   expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
   const rand = new Rand(seed);
   const bindings = Object.keys(addon).sort();
-  // Before the scribbling worker starts: a missing row must not leave it running.
+  // A class without a row fails here: the scribbling worker must not be left running.
   const memory = new ScribbledMemory(seed);
   let api: ApiFuzzer;
   try {
