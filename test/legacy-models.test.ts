@@ -4,13 +4,14 @@
  * wrote them): they still load, and the same models trained again now, and
  * as Sequentials of the same layers, give the very same numbers. The
  * trainings are bit-identical where the files were written (the same BLAS
- * kernels); on another processor OpenBLAS sums in another order, and they
- * agree to rounding.
+ * kernels); on another processor OpenBLAS sums in another order, and float32
+ * on the oneDNN engine too: there they agree to rounding.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { blasInfo } from '../lib/blas';
+import { engineInfo } from '../lib/engine';
 import { readCheckpoint } from '../lib/models/checkpoint';
 import { FullyConnectedNet } from '../lib/models/fully-connected-net';
 import { loadModel } from '../lib/models/load';
@@ -92,7 +93,9 @@ const here = blasInfo();
 describe.each(CASES)('%s', (name, old, sequential, dtype, solverOptions) => {
   const file = path.join(DIR, `${name}.safetensors`);
   const legacy = JSON.parse(readCheckpoint(file).metadata.legacy) as Legacy;
-  const sameKernels = legacy.blas.config === here.config && legacy.blas.corename === here.corename && legacy.blas.threads === here.threads;
+  // float32 runs on oneDNN when it is built in; the files were written by OpenBLAS's kernels.
+  const sameKernels = legacy.blas.config === here.config && legacy.blas.corename === here.corename && legacy.blas.threads === here.threads &&
+    (dtype === 'float64' || engineInfo().engine === 'openblas');
 
   test('the old file loads, as its class and through loadModel, with its parameters and statistics', () => {
     const X = data(dtype).XVal;
@@ -121,12 +124,17 @@ describe.each(CASES)('%s', (name, old, sequential, dtype, solverOptions) => {
         for (const [k, t] of Object.entries(stored.params)) expect(Array.from(model.params[k].data)).toEqual(Array.from(t.data));
         for (const [k, t] of Object.entries(stored.buffers)) expect(Array.from(model.buffers()[k].data)).toEqual(Array.from(t.data));
       } else {
-        console.log(`${name}: written with ${legacy.blas.config} (${legacy.blas.corename}), run with ${here.config} (${here.corename}): compared to rounding`);
+        console.log(`${name}: written with ${legacy.blas.config} (${legacy.blas.corename}), run with ${here.config} (${here.corename}) on the ${engineInfo().engine} engine: compared to rounding`);
         const tol = dtype === 'float32' ? 1e-4 : 1e-10;
         solver.lossHistory.forEach((l, i) => expect(Math.abs(l - legacy.lossHistory[i])).toBeLessThan(tol * Math.max(1, Math.abs(l))));
-        for (const [k, t] of Object.entries(stored.params)) {
-          const scale = Math.max(...Array.from(t.data, Math.abs), 1e-30);
-          t.data.forEach((v, i) => expect(Math.abs(model.params[k].data[i] - v) / scale).toBeLessThan(tol * 10));
+        // The parameters kept are those of the best validation accuracy: compared when the same epoch was the best.
+        const best = (h: number[]) => h.indexOf(Math.max(...h));
+        if (best(solver.valAccHistory) === best(legacy.valAccHistory)) {
+          for (const [k, t] of Object.entries(stored.params)) {
+            // A bias ahead of batchnorm gets no gradient and holds only rounding (1e-11): measured against 1e-6 at least.
+            const scale = Math.max(...Array.from(t.data, Math.abs), 1e-6);
+            t.data.forEach((v, i) => expect(Math.abs(model.params[k].data[i] - v) / scale).toBeLessThan(tol * 10));
+          }
         }
       }
       expect(Object.keys(model.params).sort()).toEqual(Object.keys(stored.params).sort());
