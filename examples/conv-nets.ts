@@ -1,7 +1,7 @@
 /**
  * The course's ConvolutionalNetworks notebook, cell by cell, with nndl: the
  * conv and max-pool forward checks with the notebook's expected values, the
- * gradient checks of the convolutional layers (from the layer table),
+ * gradient checks of every layer of the table on images,
  * ThreeLayerConvNet's initial loss and gradient check, overfitting 100
  * examples, and one epoch on the full training set (the notebook expects
  * more than 40% training accuracy), with its plots.
@@ -48,12 +48,11 @@ function layers(): void {
   ]);
   console.log('difference:', relError(pooled, pooledCorrect), '(about 4e-8)');
 
-  console.log('== Gradient checks of the convolutional layers (the layer table\'s samples)');
-  for (const type of ['conv', 'pool', 'batchnorm', 'convRelu', 'convReluPool']) {
-    const kind = LAYERS[type];
-    for (const sample of kind.samples) {
+  console.log('== Gradient checks of the layers on images (the layer table\'s samples with (N, C, H, W) inputs)');
+  for (const kind of Object.values(LAYERS)) {
+    for (const sample of kind.samples.filter((s) => s.input.length === 4)) {
       const errors = layerGradientErrors(kind, sample);
-      console.log(`${type} (${sample.label}): ${errors.map(([name, e]) => `${name} error ${e.toExponential(2)}`).join(', ')}`);
+      console.log(`${kind.type} (${sample.label}): ${errors.map(([name, e]) => `${name} error ${e.toExponential(2)}`).join(', ')}`);
     }
   }
 }
