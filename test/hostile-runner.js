@@ -20,6 +20,21 @@ const KINDS = {
   'cifar-split': (file) => nndl.getCifar10Data({ source: file, numTraining: 10, numValidation: 5, numTest: 5 }),
 };
 
+/**
+ * This process's peak RSS in bytes. On Linux it is read from VmHWM: the
+ * maxRSS of getrusage survives execve, so a child spawned by a large jest
+ * worker would report the worker's own peak.
+ */
+function peakRss() {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) * 1024;
+  } catch {
+    // Not Linux: getrusage is the measure there.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function main() {
   const cases = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const baselineRss = process.memoryUsage().rss;
@@ -36,7 +51,7 @@ async function main() {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     process.stdout.write(`${JSON.stringify({ name: c.name, ...outcome, ms, rss: process.memoryUsage().rss })}\n`);
   }
-  process.stdout.write(`${JSON.stringify({ baselineRss, peakRss: process.resourceUsage().maxRSS * 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ baselineRss, peakRss: peakRss() })}\n`);
 }
 
 main();

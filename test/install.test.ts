@@ -14,6 +14,11 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '..');
 const TUPLE = `${process.platform}-${process.arch}`;
 const supported = process.platform === 'linux' && process.arch === 'x64';
+/** What `npm pack` needs of a clone: the package's files and what compiles them. */
+const SOURCES = [
+  'package.json', 'package-lock.json', 'tsconfig.json', 'LICENSE', 'README.md', 'CMakeLists.txt', 'binding.gyp',
+  'lib', 'native', 'scripts', 'examples', 'benchmarks', 'test',
+];
 
 /** The environment of a user's shell: none of the npm_* variables of the `npm test` running this. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_|^INIT_CWD$/i.test(k)));
@@ -72,7 +77,12 @@ console.log(out.shape, options.batchSize);
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nndl-pack-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
+    // Packed from a copy of the sources: `npm pack` compiles into dist/ and
+    // builds into build-prebuild/, which other tests running meanwhile read.
+    const source = path.join(tmp, 'source');
+    for (const entry of SOURCES) fs.cpSync(path.join(ROOT, entry), path.join(source, entry), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(source, 'node_modules'));
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: source, env, encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(tmp, packed[0].filename);
     const files = packed[0].files.map((f) => f.path);
     expect(files).toContain(`prebuilds/${TUPLE}/node.napi.glibc.node`);
