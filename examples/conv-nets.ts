@@ -1,10 +1,11 @@
 /**
  * The course's ConvolutionalNetworks notebook, cell by cell, with nndl: the
  * conv and max-pool forward checks with the notebook's expected values, the
- * gradient checks of the convolutional layers (from the layer table),
+ * gradient checks of every layer of the table on images,
  * ThreeLayerConvNet's initial loss and gradient check, overfitting 100
  * examples, and one epoch on the full training set (the notebook expects
- * more than 40% training accuracy), with its plots.
+ * more than 40% training accuracy), with its plots. The run exits with 1
+ * when the overfitting or the one-epoch check fails.
  *
  *   node dist/examples/conv-nets.js [CIFAR-10 source] [output directory]
  */
@@ -48,12 +49,11 @@ function layers(): void {
   ]);
   console.log('difference:', relError(pooled, pooledCorrect), '(about 4e-8)');
 
-  console.log('== Gradient checks of the convolutional layers (the layer table\'s samples)');
-  for (const type of ['conv', 'pool', 'batchnorm', 'convRelu', 'convReluPool']) {
-    const kind = LAYERS[type];
-    for (const sample of kind.samples) {
+  console.log('== Gradient checks of the layers on images (the layer table\'s samples with (N, C, H, W) inputs)');
+  for (const kind of Object.values(LAYERS)) {
+    for (const sample of kind.samples.filter((s) => s.input.length === 4)) {
       const errors = layerGradientErrors(kind, sample);
-      console.log(`${type} (${sample.label}): ${errors.map(([name, e]) => `${name} error ${e.toExponential(2)}`).join(', ')}`);
+      console.log(`${kind.type} (${sample.label}): ${errors.map(([name, e]) => `${name} error ${e.toExponential(2)}`).join(', ')}`);
     }
   }
 }
@@ -89,6 +89,12 @@ function threeLayerConvNet(): void {
   }
 }
 
+/** Prints a check of the notebook's; a failed one makes the run exit with 1 at the end. */
+function check(ok: boolean, what: string): void {
+  console.log(`${ok ? 'ok' : 'FAILED'}: ${what}`);
+  if (!ok) process.exitCode = 1;
+}
+
 async function cifar(): Promise<void> {
   console.log(`\n== CIFAR-10 (${source})`);
   let data;
@@ -110,6 +116,9 @@ async function cifar(): Promise<void> {
   });
   overfit.train();
   fs.writeFileSync(path.join(out, 'overfit-accuracy.svg'), await accuracyPlot(overfit.trainAccHistory, overfit.valAccHistory));
+  const fit = overfit.trainAccHistory[overfit.trainAccHistory.length - 1];
+  const held = overfit.valAccHistory[overfit.valAccHistory.length - 1];
+  check(fit >= 0.9 && held < fit - 0.4, `overfitting: train acc ${fit} (near 1 expected), val acc ${held} (far lower expected)`);
 
   console.log('\n== One epoch of the full set: ThreeLayerConvNet, weight scale 1e-3, hidden 500, reg 1e-3, adam 1e-3, batch 50');
   const model = new ThreeLayerConvNet({ weightScale: 1e-3, hiddenDim: 500, reg: 1e-3, rng });
@@ -118,8 +127,9 @@ async function cifar(): Promise<void> {
   });
   const t0 = Date.now();
   solver.train();
-  console.log(`train acc ${solver.trainAccHistory[solver.trainAccHistory.length - 1]} (the notebook expects more than 0.4), ` +
-    `val acc ${solver.bestValAcc}; ${((Date.now() - t0) / 1000).toFixed(0)} s with its checks`);
+  const trainAcc = solver.trainAccHistory[solver.trainAccHistory.length - 1];
+  console.log(`val acc ${solver.bestValAcc}; ${((Date.now() - t0) / 1000).toFixed(0)} s with its checks`);
+  check(trainAcc > 0.4, `one epoch: train acc ${trainAcc} (the notebook expects more than 0.4)`);
   fs.writeFileSync(path.join(out, 'epoch-loss.svg'), await lossPlot(solver.lossHistory));
   console.log(`pictures in ${out}/`);
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { PNG } from 'pngjs';
 
+import { CONV_LAYERS, buildModel, checkModelConfig, resolveModel } from '../lib/cli/model-config';
 import { loadModel } from '../lib/models/load';
 import { TwoLayerNet } from '../lib/models/two-layer-net';
 import { fixtureSet, writeRelease } from './cifar-fixtures';
@@ -244,6 +245,22 @@ test('--layers trains a conv net, with --augment; the model file holds its layer
   // Four filters of 3 x 3 drawn 10 pixels a weight, two to a row, 3 pixels apart.
   const png = PNG.sync.read(fs.readFileSync(path.join(out, 'weights.png')));
   expect([png.width, png.height]).toEqual([63, 63]);
+});
+
+test("--model conv is the README's network: three 3x3 convolutions with batchnorm, two pools, affine 256 with dropout, std 1e-2", () => {
+  const asked = { batchnorm: false, dropout: 0, dtype: 'float32' as const, reg: 0 };
+  const c = resolveModel({ ...asked, model: 'conv' as const });
+  expect(c).toMatchObject({ model: 'conv', layers: CONV_LAYERS, hidden: [], weightScale: 1e-2 });
+  expect(resolveModel({ ...asked, model: 'conv' as const, weightScale: 0.05 }).weightScale).toBe(0.05);
+  expect(resolveModel({ ...asked, layers: 'affine10' })).not.toHaveProperty('weightScale');
+  checkModelConfig(c);
+  const model = buildModel(c, [3, 32, 32], 10, 0);
+  expect(String(model)).toBe('conv32k3p1,bn,relu,conv32k3p1,bn,relu,pool2,conv64k3p1,bn,relu,pool2,affine256,relu,dropout0.5,affine10,softmax');
+  expect(Object.fromEntries(Object.entries(model.params).filter(([k]) => k.startsWith('W')).map(([k, t]) => [k, t.shape]))).toEqual({
+    W1: [32, 3, 3, 3], W2: [32, 32, 3, 3], W3: [64, 32, 3, 3], W4: [64 * 8 * 8, 256], W5: [256, 10],
+  });
+  expect(Object.keys(model.buffers())).toEqual(['runningMean1', 'runningVar1', 'runningMean2', 'runningVar2', 'runningMean3', 'runningVar3']);
+  expect(model.weightScale).toBe(1e-2);
 });
 
 test('without --data and without CIFAR-10 it says so in one line and trains on generated data', () => {

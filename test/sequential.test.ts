@@ -58,6 +58,24 @@ describe('parameters', () => {
     expect(fixed.config()).toMatchObject({ weightScale: 0.5 });
     expect(model.config()).toMatchObject({ init: 'he' });
   });
+
+  test('L2 covers the weights only: 0.5 reg |W|^2 on the loss, reg W on their gradients, nothing on b, gamma, beta', () => {
+    const model = new Sequential('conv3k3p1,bn,relu,pool2,affine5,bn,relu,affine4', { inputShape: [2, 4, 4], dtype: 'float64', rng: 2 });
+    // Biases, gammas and betas away from their initial zeros and ones, so that a penalty on them would show.
+    for (const [name, p] of Object.entries(model.params)) if (!name.startsWith('W')) p.data.forEach((v, i) => (p.data[i] = v + 0.5 + 0.1 * i));
+    const X = randn(3, [6, 2, 4, 4]);
+    const y = labels(4, 6, 4);
+    const [plain, g0] = model.loss(X, y);
+    model.reg = 0.3;
+    const [penalized, g1] = model.loss(X, y);
+    const weights = ['W1', 'W2', 'W3'];
+    const squares = weights.reduce((s, k) => s + Array.from(model.params[k].data).reduce((a, v) => a + v * v, 0), 0);
+    expect(penalized - plain).toBeCloseTo(0.5 * 0.3 * squares, 12);
+    for (const name of Object.keys(model.params)) {
+      const expected = weights.includes(name) ? g0[name].data.map((v, i) => v + 0.3 * model.params[name].data[i]) : g0[name].data;
+      expect(scaledError(g1[name], new Tensor(expected, g1[name].shape))).toBeLessThan(1e-14);
+    }
+  });
 });
 
 describe('forward passes', () => {
