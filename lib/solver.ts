@@ -116,6 +116,11 @@ export class Solver {
   bestValAcc = 0;
   /** Copies of the parameters at the best validation accuracy; empty until one improves on 0. */
   readonly bestParams: Params = {};
+  /**
+   * Copies of the model's buffers (batchnorm running statistics) at the same
+   * check: the best parameters need the statistics they were evaluated with.
+   */
+  readonly bestBuffers: Params = {};
   /** Epochs completed. */
   epoch = 0;
   /** Whether training ended early because stop() was called. */
@@ -343,6 +348,10 @@ export class Solver {
         this.bestParams[name] ??= zerosLike(p);
         this.bestParams[name].data.set(p.data);
       }
+      for (const [name, b] of Object.entries(this.model.buffers())) {
+        this.bestBuffers[name] ??= zerosLike(b);
+        this.bestBuffers[name].data.set(b.data);
+      }
     }
     if (this.checkpointName !== undefined) this.saveCheckpoint();
     this.onEpoch?.({ epoch: this.epoch, numEpochs: this.numEpochs, trainAcc, valAcc, seconds });
@@ -383,8 +392,10 @@ export class Solver {
     };
   }
 
-  /** Copies the best parameters back into the model's (the same tensors, so references stay valid). */
+  /** Copies the best parameters and buffers back into the model's (the same tensors, so references stay valid). */
   private restoreBest(): void {
     for (const [name, best] of Object.entries(this.bestParams)) this.model.params[name].data.set(best.data);
+    const buffers = this.model.buffers();
+    for (const [name, best] of Object.entries(this.bestBuffers)) buffers[name].data.set(best.data);
   }
 }

@@ -250,3 +250,26 @@ test('the Solver records the training in the model\'s preprocessing, when it has
   new Solver(plain, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, { ...quiet, numEpochs: 1, batchSize: 10, rng: 0 }).train();
   expect(plain.preprocessing).toBeNull();
 });
+
+test('the best parameters come back with the batchnorm statistics they were checked with', () => {
+  const train = cifarShaped(11, 300);
+  // Labels the images do not predict: the validation accuracy wanders, so its best is not the last check.
+  const val = { X: cifarShaped(12, 100).X, y: new NumpyRandomState(13).randint(0, 10, 100) };
+  const model = new FullyConnectedNet([30], { useBatchnorm: true, dtype: 'float64', weightScale: 0.05, rng: 3 });
+  let atBest: Float64Array[] = [];
+  let best = -1;
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+    ...quiet, updateRule: 'sgd', optimConfig: { learningRate: 0.5 }, batchSize: 50, numEpochs: 6, rng: 4,
+    onEpoch: ({ valAcc }) => {
+      if (valAcc > best) {
+        best = valAcc;
+        atBest = Object.values(model.buffers()).map((t) => Float64Array.from(t.data));
+      }
+    },
+  });
+  solver.train();
+  // The case is only a test when the statistics moved on after the best check.
+  expect(solver.valAccHistory.indexOf(solver.bestValAcc)).toBeLessThan(solver.valAccHistory.length - 1);
+  expect(Object.values(model.buffers()).map((t) => Array.from(t.data))).toEqual(atBest.map((a) => Array.from(a)));
+  expect(solver.checkAccuracy(val.X, val.y)).toBe(solver.bestValAcc);
+});
