@@ -217,6 +217,9 @@ async function main(): Promise<void> {
     const w = SPEC.workloads[name];
     const bytes = process.argv.includes('--bytes');
     if (bytes && w.kind !== 'solver') throw new Error(`nndl-runner: --bytes trains the Solver workloads W2 and W3, not ${name}`);
+    if (process.argv.includes('--iterations') && w.kind !== 'layers') {
+      throw new Error(`nndl-runner: --iterations sets the timed steps of a layer-list workload (W5), not of ${name}`);
+    }
     result = w.kind === 'standalone' ? await standalone(w) : w.kind === 'solver' ? await solver(w, bytes) : await layers(w, iterationsArg(w));
   } else {
     throw new Error(`nndl-runner: expected W4 or a workload of workloads.json (${Object.keys(SPEC.workloads).join(', ')}) but received ${name}`);
