@@ -57,6 +57,13 @@ function cell(rs: TrainingResult[]): RunCell {
     seconds: figure(rs.map((r) => r.seconds)),
     ...(first.gemmSeconds === undefined ? {} : { gemmSeconds: figure(rs.map((r) => r.gemmSeconds as number)) }),
     ...(first.ratios === undefined ? {} : { gemmRatio: figure(rs.flatMap((r) => r.ratios ?? [])) }),
+    ...(first.ceiling === undefined ? {} : { ceiling: first.ceiling }),
+    ...(first.im2colSeconds === undefined
+      ? {}
+      : {
+        im2colSeconds: figure(rs.map((r) => r.im2colSeconds as number)),
+        im2colRatio: figure(rs.map((r) => r.seconds / (r.im2colSeconds as number))),
+      }),
     iterations: first.iterations,
     maxRssMiB: Math.max(...rs.map((r) => r.maxRssMiB ?? 0)),
     ...(first.dtype ? { dtype: first.dtype } : {}),
@@ -70,7 +77,11 @@ function cell(rs: TrainingResult[]): RunCell {
 function environment(label: string, env: Record<string, string>, runners: Runner[], rounds: number): EnvironmentResult {
   const runs: Record<string, Record<string, TrainingResult[]>> = {};
   const errors: Record<string, Record<string, string>> = {};
-  const pending = (w: string, runner: Runner) => !errors[w]?.[runner.name] && (!runner.only || runner.only.includes(w));
+  const takes = (w: string, runner: Runner) => (!runner.only || runner.only.includes(w)) && runner.cannot?.[w] === undefined;
+  const pending = (w: string, runner: Runner) => !errors[w]?.[runner.name] && takes(w, runner);
+  for (const runner of runners) {
+    for (const [w, why] of Object.entries(runner.cannot ?? {})) log(`[${label}] ${w} ${runner.name}: skipped, ${why}`);
+  }
   for (let round = 1; round <= rounds; round++) {
     for (const w of TRAINING) {
       for (const runner of runners.filter((r) => pending(w, r))) {
@@ -81,7 +92,8 @@ function environment(label: string, env: Record<string, string>, runners: Runner
           continue;
         }
         ((runs[w] ??= {})[runner.name] ??= []).push(r);
-        const gemm = r.gemmSeconds === undefined ? '' : ` (gemms ${r.gemmSeconds.toFixed(3)} s)`;
+        const gemm = r.gemmSeconds === undefined ? '' : ` (${r.ceiling === undefined ? 'gemms' : 'ceiling'} ${r.gemmSeconds.toFixed(3)} s` +
+          `${r.im2colSeconds === undefined ? '' : `, im2col gemms ${r.im2colSeconds.toFixed(3)} s`})`;
         log(`[${label}] round ${round}/${rounds} ${w} ${runner.name}: ${r.seconds.toFixed(3)} s${gemm}`);
       }
     }
@@ -90,8 +102,9 @@ function environment(label: string, env: Record<string, string>, runners: Runner
   for (const w of TRAINING) {
     const cells: Record<string, RunCell> = {};
     for (const runner of runners.filter((r) => !r.only || r.only.includes(w))) {
+      const cannot = runner.cannot?.[w];
       const rs = runs[w]?.[runner.name];
-      cells[runner.name] = rs ? cell(rs) : { error: errors[w]?.[runner.name] ?? 'no run' };
+      cells[runner.name] = cannot !== undefined ? { skipped: cannot } : rs ? cell(rs) : { error: errors[w]?.[runner.name] ?? 'no run' };
     }
     workloads[w] = cells;
   }

@@ -4,22 +4,23 @@
  * one JSON line (see workloads.ts). float32 runs on the engine NNDL_ENGINE
  * picks (oneDNN when built in), float64 on OpenBLAS.
  *
- *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4 [--bytes]
+ *   node dist/benchmarks/nndl-runner.js W1|W2|W3|W4|W5 [--bytes] [--iterations K]
  *
  * --bytes trains W2 and W3 from uint8 pixels (ByteImages) instead of arrays
- * of the workload's dtype.
+ * of the workload's dtype. --iterations times K steps of W5 instead of the
+ * workload's.
  */
 import {
-  FullyConnectedNet, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
+  FullyConnectedNet, Sequential, Solver, StandaloneTwoLayerNet, TwoLayerNet, affineBackward, affineForward, blasInfo, empty,
   engineInfo, reluBackward, reluForward, softmaxLoss, svmLoss, type Model,
 } from '../lib/index';
 import { native } from '../lib/native';
 import { NumpyRandomState } from '../lib/random';
-import { secondsOf, standaloneForwardGemms, standaloneStepGemms, stepGemms } from './ceiling';
+import { layerProducts, secondsOf, standaloneForwardGemms, standaloneStepGemms, stepGemms } from './ceiling';
 import { measureAll } from './harness';
 import {
-  INPUT_DIM, SPEC, emit, workloadBytes, workloadData, type KernelResult, type RunnerResult, type SolverWorkload,
-  type StandaloneWorkload, type TrainingResult,
+  INPUT_DIM, SPEC, emit, workloadBytes, workloadData, type KernelResult, type LayersWorkload, type RunnerResult,
+  type SolverWorkload, type StandaloneWorkload, type TrainingResult,
 } from './workloads';
 
 /** Epochs of W2/W3 per process, each paired with its ceiling. */
@@ -95,6 +96,81 @@ async function solver(w: SolverWorkload, bytes: boolean): Promise<TrainingResult
   };
 }
 
+/** Untimed steps before W5's timed ones: the first is followed by the Solver's first accuracy check. */
+const LAYERS_WARMUP = 2;
+
+/**
+ * Solver steps of a layer list (W5), each followed by its ceiling timed
+ * alone, as W2/W3's are; `timed` steps after LAYERS_WARMUP, both sums scaled
+ * to the epoch. The ceiling is what the engine runs: on OpenBLAS the gemms of
+ * the convolutions' im2col lowering; on oneDNN its convolution primitives
+ * (through the layers' native calls), with the im2col gemms on oneDNN's gemm
+ * timed beside them for comparison. Affine layers count their gemms on both.
+ */
+async function layers(w: LayersWorkload, timed: number): Promise<TrainingResult> {
+  const { train, val } = await workloadData(w.dtype);
+  const model = new Sequential(w.layers, { inputShape: SPEC.data.shape, weightScale: w.weightScale, dtype: w.dtype, rng: 0 });
+  const iterationsPerEpoch = Math.floor(SPEC.data.train / w.batch);
+  if (LAYERS_WARMUP + timed >= iterationsPerEpoch) {
+    throw new Error(`nndl-runner: ${LAYERS_WARMUP} + ${timed} steps of ${w.batch} do not fit in one epoch of ${SPEC.data.train} examples, whose end runs an accuracy check`);
+  }
+  const onednn = w.dtype === 'float32' && engineInfo().engine === 'onednn';
+  const ceiling = layerProducts(w.layers, SPEC.data.shape, w.batch, w.dtype, onednn ? 'calls' : 'im2col');
+  const im2col = onednn ? layerProducts(w.layers, SPEC.data.shape, w.batch, w.dtype, 'im2col') : undefined;
+  secondsOf(ceiling, 1);
+  if (im2col) secondsOf(im2col, 1);
+  const timer = (fn: () => void) => {
+    const t0 = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  let steps = 0;
+  let ceilingSeconds = 0;
+  let im2colSeconds = 0;
+  let counted = 0;
+  let last = 0n;
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y }, {
+    updateRule: 'sgd', optimConfig: { learningRate: w.learningRate }, batchSize: w.batch, numEpochs: 1,
+    numTrainSamples: 100, numValSamples: 100, verbose: false, rng: 1,
+    // A step's time runs from the end of the previous iteration's ceiling to this callback.
+    onIteration: (e) => {
+      if (e.iteration > LAYERS_WARMUP) {
+        steps += Number(process.hrtime.bigint() - last) / 1e9;
+        counted++;
+      }
+      if (counted === timed) {
+        solver.stop();
+        return;
+      }
+      if (e.iteration >= LAYERS_WARMUP) {
+        ceilingSeconds += timer(ceiling);
+        if (im2col) im2colSeconds += timer(im2col);
+      }
+      last = process.hrtime.bigint();
+    },
+  });
+  solver.train();
+  if (counted !== timed) throw new Error(`nndl-runner: timed ${counted} steps of W5 instead of ${timed}`);
+  const scale = iterationsPerEpoch / timed;
+  return {
+    peer: 'nndl', seconds: steps * scale, iterations: timed, iterationsPerEpoch, gemmSeconds: ceilingSeconds * scale,
+    ratios: [steps / ceilingSeconds], dtype: w.dtype,
+    ceiling: onednn
+      ? "oneDNN's convolution primitives as the conv layers' native calls run them (reorders to and from NCHW and the bias pass included), and the affine layers' gemms"
+      : "the gemms of the convolutions' im2col lowering (without the unfolding), and the affine layers' gemms",
+    ...(im2col ? { im2colSeconds: im2colSeconds * scale } : {}),
+  };
+}
+
+/** The value of --iterations, else the workload's. */
+function iterationsArg(w: LayersWorkload): number {
+  const at = process.argv.indexOf('--iterations');
+  if (at < 0) return w.iterations;
+  const k = Number(process.argv[at + 1]);
+  if (!Number.isSafeInteger(k) || k < 1) throw new Error(`nndl-runner: expected a positive integer after --iterations but received ${process.argv[at + 1]}`);
+  return k;
+}
+
 function kernels(): KernelResult {
   const k = SPEC.kernels;
   const rng = new NumpyRandomState(0);
@@ -137,11 +213,16 @@ async function main(): Promise<void> {
   let result: RunnerResult;
   if (name === 'W4') {
     result = kernels();
-  } else if (name === 'W1' || name === 'W2' || name === 'W3') {
+  } else if (Object.hasOwn(SPEC.workloads, name)) {
     const w = SPEC.workloads[name];
-    result = w.kind === 'standalone' ? await standalone(w) : await solver(w, process.argv[3] === '--bytes');
+    const bytes = process.argv.includes('--bytes');
+    if (bytes && w.kind !== 'solver') throw new Error(`nndl-runner: --bytes trains the Solver workloads W2 and W3, not ${name}`);
+    if (process.argv.includes('--iterations') && w.kind !== 'layers') {
+      throw new Error(`nndl-runner: --iterations sets the timed steps of a layer-list workload (W5), not of ${name}`);
+    }
+    result = w.kind === 'standalone' ? await standalone(w) : w.kind === 'solver' ? await solver(w, bytes) : await layers(w, iterationsArg(w));
   } else {
-    throw new Error(`nndl-runner: expected W1, W2, W3 or W4 but received ${name}`);
+    throw new Error(`nndl-runner: expected W4 or a workload of workloads.json (${Object.keys(SPEC.workloads).join(', ')}) but received ${name}`);
   }
   emit({ ...result, blas: [blasInfo()], engine: engineInfo() });
 }

@@ -19,8 +19,10 @@ export interface Runner {
   note: string;
   /** Whether OpenBLAS does its linear algebra (then OPENBLAS_CORETYPE applies to it). */
   openblas: boolean;
-  /** The workloads it runs, when not all. */
+  /** The workloads it runs, when not all (nndl's variants: the others do not apply to them). */
   only?: WorkloadName[];
+  /** Workloads it cannot run, each with the reason, which the report prints. */
+  cannot?: Record<WorkloadName, string>;
   command(workload: WorkloadName): { file: string; args: string[]; env?: Record<string, string>; cwd?: string };
 }
 
@@ -39,6 +41,14 @@ const PYTHON_MALLOC = { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRI
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PEERS = path.join(ROOT, 'benchmarks', 'peers');
+
+/** The workloads of workloads.json that train a layer list (W5, the conv net). */
+const LAYER_LISTS = Object.entries(SPEC.workloads).filter(([, w]) => w.kind === 'layers').map(([name]) => name);
+
+/** The same reason for each of these workloads. */
+function each(workloads: WorkloadName[], reason: string): Record<WorkloadName, string> {
+  return Object.fromEntries(workloads.map((w) => [w, reason]));
+}
 
 /** Training iterations a slow peer times, scaled to the full run (an epoch, or W1's 1000). */
 const PARTIAL: Record<string, Partial<Record<WorkloadName, number>>> = {
@@ -91,6 +101,7 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
     const python = numpy.python;
     runners.push({
       name: 'numpy', openblas: true,
+      cannot: each(LAYER_LISTS, 'the reference (the two-layer and FC_nets homework that reference.py ports) has no convolution layers to run'),
       note: `the reference's code ported to numpy (benchmarks/peers/reference.py), ${python}; glibc's malloc thresholds fixed ` +
         '(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_): on generated data glibc\'s dynamic thresholds stayed low and every W2 step ' +
         'page-faulted its 20 MB of temporaries in again (3 ms of 11), which loading the real archive happens to prevent',
@@ -104,7 +115,9 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
     const python = torch.python;
     runners.push({
       name: 'pytorch', openblas: true,
-      note: `PyTorch CPU, 2 threads, OMP_WAIT_POLICY=PASSIVE (its best setting on 2 cores), the same malloc thresholds as numpy, ${python}`,
+      note: 'PyTorch CPU (nn.Linear; for the conv net nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d and nn.Dropout, its convolutions on oneDNN ' +
+        `where torch has it: Debian's links the system libdnnl, as nndl does), 2 threads, OMP_WAIT_POLICY=PASSIVE (its best setting on 2 cores), ` +
+        `the same malloc thresholds as numpy, ${python}`,
       command: (w) => ({
         file: python, args: [path.join(PEERS, 'torch_peer.py'), w, '--threads', '2'], cwd: PEERS,
         env: { OMP_WAIT_POLICY: 'PASSIVE', ...PYTHON_MALLOC },
@@ -127,6 +140,7 @@ export function findRunners(): { runners: Runner[]; skipped: Record<string, stri
       const partial = PARTIAL[backend];
       runners.push({
         name: `tfjs-${backend}`, openblas: false,
+        cannot: each(LAYER_LISTS, 'not ported: the TensorFlow.js peer builds only the MLPs of W1-W3, from tfjs-core ops'),
         note: `TensorFlow.js ${backend === 'wasm' ? 'WASM (XNNPACK, SIMD, one thread in Node)' : 'CPU (plain JavaScript)'}, float32 only; ` +
           `timed over ${partial.W2} iterations of W2/W3 and ${partial.W1} of W1, scaled`,
         command: (w) => ({ file: process.execPath, args: [tfjs, backend, w, String(partial[w] ?? 0)] }),

@@ -40,7 +40,14 @@ export interface RunCell {
   version?: string;
   blas?: unknown;
   engine?: EngineInfo;
+  /** nndl, when gemmSeconds times more than gemm calls (W5's convolutions on oneDNN): what it times. */
+  ceiling?: string;
+  /** nndl, W5 on oneDNN: the im2col lowering's gemms on the same engine, and each run's seconds over them. */
+  im2colSeconds?: Figure;
+  im2colRatio?: Figure;
   error?: string;
+  /** Why the runner cannot run this workload. */
+  skipped?: string;
 }
 
 type KernelTable = Record<string, KernelTiming>;
@@ -200,6 +207,12 @@ function missedNotes(all: Target[]): string[] {
   return all.filter((t) => !t.met).map((t) => `- ${t.name} (${t.environment}): ${f(t.value, 3)} against ${t.limit}${t.cause ? `; ${t.cause}` : ''}.`);
 }
 
+function trainingCell(c: RunCell | undefined): string {
+  if (c?.seconds) return span(c.seconds, 2);
+  if (c?.error) return `failed: ${c.error}`;
+  return c?.skipped ? 'skipped' : '–';
+}
+
 function trainingTable(env: EnvironmentResult, runners: string[]): string {
   const others = runners.filter((n) => n !== 'nndl');
   const rows = Object.entries(env.workloads).map(([w, cells]) => {
@@ -207,13 +220,50 @@ function trainingTable(env: EnvironmentResult, runners: string[]): string {
     const best = bestPeer(cells);
     const ratio = nndl ? gemmRatio(nndl) : undefined;
     return [
-      `${w}`, nndl?.error ? `failed: ${nndl.error}` : span(nndl?.seconds, 2), span(nndl?.gemmSeconds, 2),
-      ...others.map((n) => (cells[n]?.seconds ? span(cells[n].seconds, 2) : cells[n]?.error ? `failed: ${cells[n].error}` : '–')),
+      `${w}`, trainingCell(nndl), span(nndl?.gemmSeconds, 2),
+      ...others.map((n) => trainingCell(cells[n])),
       ratio !== undefined ? `${f(ratio, 2)}x` : '–',
       nndl?.seconds && best ? `${f(nndl.seconds.median / best.seconds, 2)}x (${best.name})` : '–',
     ];
   });
   return table(['workload', 'nndl', 'its gemms alone', ...others, 'nndl / gemms', 'nndl / best peer'], rows);
+}
+
+/**
+ * What the training table leaves out: the ceilings that are more than gemm
+ * calls (W5's on oneDNN), with the im2col gemms beside them, and the runners
+ * that cannot run a workload, with the reason.
+ */
+function trainingNotes(env: EnvironmentResult): string[] {
+  return Object.entries(env.workloads).flatMap(([w, cells]) => {
+    const notes: string[] = [];
+    const nndl = cells.nndl;
+    if (nndl?.ceiling) {
+      const im2col = nndl.im2colSeconds && nndl.im2colRatio
+        ? ` The gemms of the im2col lowering (OpenBLAS's path) on the same engine took ${span(nndl.im2colSeconds, 2)} s, nndl ${f(nndl.im2colRatio.median, 2)}x of them.`
+        : '';
+      notes.push(`- ${w}: its "gemms alone" are ${nndl.ceiling}.${im2col}`);
+    }
+    const skipped = Object.entries(cells).filter(([, c]) => c.skipped !== undefined);
+    if (skipped.length > 0) notes.push(`- ${w}: ${skipped.map(([n, c]) => `${n} skipped, ${c.skipped}`).join('; ')}.`);
+    return notes;
+  });
+}
+
+/** Steps a partly timed workload timed: as its nndl run recorded, else the spec's. */
+function timedSteps(env: EnvironmentResult | undefined, w: string): number | undefined {
+  const spec = SPEC.workloads[w];
+  if (spec?.kind !== 'layers') return undefined;
+  return env?.workloads[w]?.nndl?.iterations ?? spec.iterations;
+}
+
+/** A workload as the tables' legends describe it. */
+function describe(env: EnvironmentResult | undefined, w: string): string {
+  const s = SPEC.workloads[w];
+  if (s === undefined) return w;
+  const steps = timedSteps(env, w);
+  const run = s.kind === 'standalone' ? 'whole train()' : steps === undefined ? 'one epoch' : `one epoch, timed over ${steps} steps and scaled`;
+  return `${w} ${s.title}, ${run}`;
 }
 
 function kernelTable(env: EnvironmentResult, runners: string[]): string {
@@ -336,8 +386,9 @@ export function markdown(r: Results, svgName?: string): string {
     const trained = runners.filter((n) => Object.values(env.workloads).some((cells) => cells[n] !== undefined));
     const names = runners.filter((n) => env.kernels[n] !== undefined);
     out.push(`Training, seconds: W1 the whole train() of ${sizes(r).iterations} iterations, the others one epoch of ${sizes(r).train} (checks excluded); median [min, max] of ${r.rounds} runs, each in a fresh process.`, '');
-    out.push(...Object.entries(SPEC.workloads).map(([w, s]) => `- ${w}: ${s.title}`), '');
-    out.push(trainingTable(env, trained), '', 'W4 kernels, µs per call, median [min, max]:', '', kernelTable(env, names), '');
+    out.push(...Object.keys(env.workloads).map((w) => `- ${describe(env, w)}`), '');
+    out.push(trainingTable(env, trained), '', ...trainingNotes(env));
+    out.push('', 'W4 kernels, µs per call, median [min, max]:', '', kernelTable(env, names), '');
   }
   out.push('## Scaling', '', scalingTable(r), '');
   if (svgName) out.push(`![scaling](${svgName})`, '');
@@ -356,15 +407,17 @@ function readmeSection(r: Results, mdName: string): string {
   const tables = r.environments.flatMap((env) => {
     if (env.skipped) return [`${env.label}: skipped, ${env.skipped}.`, ''];
     const names = Object.keys(r.runners).filter((n) => Object.values(env.workloads).some((cells) => cells[n] !== undefined));
-    return [`${env.label}:`, '', trainingTable(env, names), ''];
+    const notes = trainingNotes(env);
+    return [`${env.label}:`, '', trainingTable(env, names), '', ...(notes.length > 0 ? [...notes, ''] : [])];
   });
+  const ran = r.environments.find((env) => !env.skipped);
   return [
     BEGIN,
     `Measured ${r.date.slice(0, 10)} on ${machineLine(r)}`,
     '',
     dataLine(r),
     '',
-    `Seconds (median [min, max] of ${r.rounds} fresh processes): ${Object.entries(SPEC.workloads).map(([w, s]) => `${w} ${s.title}${s.kind === 'standalone' ? ', whole train()' : ', one epoch'}`).join('; ')}.`,
+    `Seconds (median [min, max] of ${r.rounds} fresh processes): ${Object.keys(ran?.workloads ?? SPEC.workloads).map((w) => describe(ran, w)).join('; ')}.`,
     '',
     ...tables,
     targetsTable(all),

@@ -42,7 +42,23 @@ export interface SolverWorkload {
   weightScale: number;
 }
 
-export type Workload = StandaloneWorkload | SolverWorkload;
+/**
+ * A network given as a layer list (W5, the default conv net), trained by the
+ * Solver with SGD; its epoch is timed over `iterations` steps and scaled.
+ */
+export interface LayersWorkload {
+  title: string;
+  kind: 'layers';
+  layers: string;
+  batch: number;
+  dtype: DType;
+  learningRate: number;
+  weightScale: number;
+  /** Steps timed (after two untimed ones), scaled to the epoch. */
+  iterations: number;
+}
+
+export type Workload = StandaloneWorkload | SolverWorkload | LayersWorkload;
 
 /** What a target holds nndl to; `cause` is the known reason when it is missed, printed with the miss. */
 export type TargetSpec = { issue: number; cause?: string } & (
@@ -55,9 +71,12 @@ export type TargetSpec = { issue: number; cause?: string } & (
 
 export interface Spec {
   data: { train: number; val: number; shape: [number, number, number]; classes: number };
-  /** The sizes of a smoke run: training and validation examples, and W1's iterations. */
-  smoke: { train: number; val: number; iterations: number };
-  workloads: { W1: StandaloneWorkload; W2: SolverWorkload; W3: SolverWorkload } & Record<string, Workload>;
+  /**
+   * The sizes of a smoke run: training and validation examples, W1's
+   * iterations, and the steps a partly timed workload (W5) times.
+   */
+  smoke: { train: number; val: number; iterations: number; timedIterations: number };
+  workloads: { W1: StandaloneWorkload; W2: SolverWorkload; W3: SolverWorkload; W5: LayersWorkload } & Record<string, Workload>;
   kernels: { batch: number; inputDim: number; outputs: number[]; classes: number; dtypes: DType[] };
   targets: TargetSpec[];
 }
@@ -69,7 +88,10 @@ function readSpec(): Spec {
   const spec = JSON.parse(fs.readFileSync(SPEC_FILE, 'utf8')) as Spec;
   if (!SMOKE) return spec;
   spec.data = { ...spec.data, train: spec.smoke.train, val: spec.smoke.val };
-  for (const w of Object.values(spec.workloads)) if (w.kind === 'standalone') w.iterations = spec.smoke.iterations;
+  for (const w of Object.values(spec.workloads)) {
+    if (w.kind === 'standalone') w.iterations = spec.smoke.iterations;
+    if (w.kind === 'layers') w.iterations = spec.smoke.timedIterations;
+  }
   return spec;
 }
 
@@ -148,13 +170,21 @@ interface ResultBase {
 
 /** W1-W3: the seconds of the run and, for nndl, of its gemm calls. */
 export interface TrainingResult extends ResultBase {
-  /** W1's whole train(), or one epoch of W2/W3 (scaled when the runner timed part of one). */
+  /** W1's whole train(), or one epoch of the others (scaled when the runner timed part of one, as W5 always is). */
   seconds: number;
   iterations: number;
   iterationsPerEpoch?: number;
   /** nndl: seconds of the gemm calls the same run needs, timed alone in the same process. */
   gemmSeconds?: number;
-  /** nndl, W2/W3: each epoch, its ceiling, and their ratio. */
+  /** nndl, when gemmSeconds times more than gemm calls (W5's convolutions): what it times. */
+  ceiling?: string;
+  /**
+   * nndl, W5 with oneDNN's convolutions: the gemms of the im2col lowering
+   * (what OpenBLAS runs) on the same engine's gemm, paired with the steps as
+   * gemmSeconds is.
+   */
+  im2colSeconds?: number;
+  /** nndl: each epoch (W2/W3) or timed part of one (W5), its ceiling, and their ratio. */
   epochs?: number[];
   ceilings?: number[];
   ratios?: number[];

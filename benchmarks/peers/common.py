@@ -2,8 +2,9 @@
 What the Python peers share: the workload spec, the data (the real CIFAR-10
 when NNDL_BENCH_DATA names its archive, else CIFAR-shaped generated pixels;
 NNDL_BENCH_SMOKE=1 shrinks it as workloads.ts does), a sampler for
-microbenchmarks, and the description of the BLAS a process loaded (read from
-/proc/self/maps, then asked through ctypes).
+microbenchmarks, and the description of the BLAS (and oneDNN, which PyTorch's
+convolutions run on) a process loaded (read from /proc/self/maps, then asked
+through ctypes).
 """
 import ctypes
 import json
@@ -21,6 +22,8 @@ if os.environ.get('NNDL_BENCH_SMOKE') == '1':
     for _w in SPEC['workloads'].values():
         if _w['kind'] == 'standalone':
             _w['iterations'] = SPEC['smoke']['iterations']
+        elif _w['kind'] == 'layers':
+            _w['iterations'] = SPEC['smoke']['timedIterations']
 DATA_SOURCE = os.environ.get('NNDL_BENCH_DATA') or None
 
 
@@ -87,10 +90,13 @@ def sample_micros(fn, samples=21, sample_seconds=0.02):
 
 
 def blas_info():
-    """The OpenBLAS (or other BLAS) libraries this process has loaded, with core and config when exported."""
+    """
+    The OpenBLAS (or other BLAS) and oneDNN libraries this process has loaded,
+    with core and config when exported.
+    """
     # Resolved through the alternatives symlinks, so each file counts once.
     libs = sorted({os.path.realpath(line.split()[-1]) for line in open('/proc/self/maps')
-                   if 'blas' in line.lower() and line.split()[-1].startswith('/')})
+                   if ('blas' in line.lower() or 'dnnl' in line.lower()) and line.split()[-1].startswith('/')})
     found = []
     for path in libs:
         info = {'library': path}

@@ -13,14 +13,19 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { measureAll } from '../harness';
-import { INPUT_DIM, SPEC, emit, workloadData, type KernelResult, type RunnerResult, type TrainingResult, type Workload } from '../workloads';
+import {
+  INPUT_DIM, SPEC, emit, workloadData, type KernelResult, type RunnerResult, type SolverWorkload, type StandaloneWorkload, type TrainingResult,
+} from '../workloads';
+
+/** The workloads this peer runs: the MLPs (W1-W3; the conv net W5 is not ported). */
+type Mlp = StandaloneWorkload | SolverWorkload;
 
 interface Layer {
   W: tf.Variable;
   b: tf.Variable;
 }
 
-function network(w: Workload, std: number): Layer[] {
+function network(w: Mlp, std: number): Layer[] {
   const dims = [INPUT_DIM, ...w.hidden, SPEC.data.classes];
   return dims.slice(1).map((out, i) => ({
     W: tf.variable(tf.randomNormal([dims[i], out], 0, std, 'float32', 0)),
@@ -38,7 +43,7 @@ function scores(layers: Layer[], x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** A training step on a sampled minibatch; returns the loss tensor (kept) for a final sync. */
-function stepper(w: Workload, layers: Layer[], X: tf.Tensor2D, y: tf.Tensor1D, reg: number, optimizer: tf.SGDOptimizer) {
+function stepper(w: Mlp, layers: Layer[], X: tf.Tensor2D, y: tf.Tensor1D, reg: number, optimizer: tf.SGDOptimizer) {
   const vars = layers.flatMap((l) => [l.W, l.b]);
   return (): tf.Scalar =>
     tf.tidy(() => {

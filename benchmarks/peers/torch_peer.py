@@ -39,12 +39,17 @@ def network(w, dim, std):
     return torch.nn.Sequential(*layers[:-1])
 
 
-def layer_network(text, shape, dtype):
-    """The network of a layer-list string (the grammar of nndl's README) as torch modules."""
+def layer_network(text, shape, dtype, std):
+    """
+    The network of a layer-list string (the grammar of nndl's README) as torch
+    modules; convolution and linear weights drawn from N(0, std^2), biases 0,
+    as nndl's Sequential with weightScale draws them.
+    """
+    torch.manual_seed(0)
     c, h, w = shape
     flat = None
     layers = []
-    for token in text.split(','):
+    for token in (t.strip().lower() for t in text.split(',')):
         m = re.fullmatch(r'conv(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?', token)
         if m:
             f, k, stride, pad = int(m[1]), int(m[2]), int(m[3] or 1), int(m[4] or 0)
@@ -74,20 +79,27 @@ def layer_network(text, shape, dtype):
             layers.append(torch.nn.BatchNorm1d(flat, dtype=dtype) if flat is not None else torch.nn.BatchNorm2d(c, dtype=dtype))
         else:
             raise ValueError(f'torch peer: no torch module for the layer {token}')
-    torch.manual_seed(0)
+    for layer in layers:
+        if isinstance(layer, (torch.nn.Conv2d, torch.nn.Linear)):
+            torch.nn.init.normal_(layer.weight, 0, std)
+            torch.nn.init.zeros_(layer.bias)
     return torch.nn.Sequential(*layers)
 
 
-def conv_solver(w, iterations):
-    """Solver steps of the layer list on (N, 3, 32, 32) images, timed over K iterations and scaled to an epoch."""
+def layers_solver(w, iterations):
+    """
+    SGD steps of the layer list on (N, 3, 32, 32) images in training mode,
+    K of them (the workload's by default) timed after two and scaled to an
+    epoch, as nndl's runner times W5.
+    """
     d = common.data(np.dtype(w['dtype']))
     X, y = torch.from_numpy(d['X_train']), torch.from_numpy(d['y_train'])
-    net = layer_network(w['layers'], common.SPEC['data']['shape'], DTYPES[w['dtype']])
+    net = layer_network(w['layers'], common.SPEC['data']['shape'], DTYPES[w['dtype']], w['weightScale'])
     net.train()
     opt = optimizer(net, w['learningRate'], 0.0)
     per_epoch = X.shape[0] // w['batch']
-    iterations = iterations or w.get('iterations') or per_epoch
-    for _ in range(3):
+    iterations = iterations or w['iterations']
+    for _ in range(2):
         step(net, opt, X, y, w['batch'])
     t0 = time.perf_counter()
     for _ in range(iterations):
@@ -196,7 +208,7 @@ def main():
         if w['kind'] == 'standalone':
             result = standalone(w)
         elif w['kind'] == 'layers':
-            result = conv_solver(w, args.iterations)
+            result = layers_solver(w, args.iterations)
         else:
             result = solver(w, args.iterations)
     result.update({'peer': 'pytorch', 'version': torch.__version__, 'threads': torch.get_num_threads(),
