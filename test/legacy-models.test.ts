@@ -124,7 +124,12 @@ describe.each(CASES)('%s', (name, old, sequential, dtype, solverOptions) => {
         expect(solver.trainAccHistory).toEqual(legacy.trainAccHistory);
         expect(solver.valAccHistory).toEqual(legacy.valAccHistory);
         for (const [k, t] of Object.entries(stored.params)) expect(Array.from(model.params[k].data)).toEqual(Array.from(t.data));
-        for (const [k, t] of Object.entries(stored.buffers)) expect(Array.from(model.buffers()[k].data)).toEqual(Array.from(t.data));
+        // The version that wrote the file kept the batchnorm statistics of the last iteration; the Solver now
+        // restores those of the best check, which are the same when the last check was the best.
+        const h = solver.valAccHistory;
+        if (h.indexOf(Math.max(...h)) === h.length - 1) {
+          for (const [k, t] of Object.entries(stored.buffers)) expect(Array.from(model.buffers()[k].data)).toEqual(Array.from(t.data));
+        }
       } else {
         console.log(`${name}: written with ${legacy.blas.config} (${legacy.blas.corename}), run with ${here.config} (${here.corename}) on the ${engineInfo().engine} engine: compared to rounding`);
         const tol = dtype === 'float32' ? 1e-4 : 1e-10;
