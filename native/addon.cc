@@ -10,29 +10,23 @@
 
 namespace {
 
+// Every kernel family, each exporting the bindings of its table.
+const nndl::Family* const kFamilies[] = {
+    &nndl::kAffineBindings,   &nndl::kActivationBindings, &nndl::kLossBindings,     &nndl::kSoftmaxBindings,
+    &nndl::kGemmBindings,     &nndl::kRandomBindings,     &nndl::kOptimBindings,    &nndl::kBatchnormBindings,
+    &nndl::kDropoutBindings,  &nndl::kVectorBindings,     &nndl::kGatherBindings,   &nndl::kAugmentBindings,
+    &nndl::kPixelBindings,    &nndl::kBlasInfoBindings,   &nndl::kEngineBindings,   &nndl::kLinalgBindings,
+    &nndl::kMemoryBindings,   &nndl::kConvBindings,       &nndl::kPoolBindings,     &nndl::kSpatialBatchnormBindings,
+};
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nndl::CheckBlasKernels(env);
   env.SetInstanceData(new nndl::EnvData(env));
-  nndl::RegisterAffine(env, exports);
-  nndl::RegisterActivations(env, exports);
-  nndl::RegisterLosses(env, exports);
-  nndl::RegisterSoftmax(env, exports);
-  nndl::RegisterGemm(env, exports);
-  nndl::RegisterRandom(env, exports);
-  nndl::RegisterOptim(env, exports);
-  nndl::RegisterBatchnorm(env, exports);
-  nndl::RegisterDropout(env, exports);
-  nndl::RegisterVector(env, exports);
-  nndl::RegisterGather(env, exports);
-  nndl::RegisterAugment(env, exports);
-  nndl::RegisterPixels(env, exports);
-  nndl::RegisterBlasInfo(env, exports);
-  nndl::RegisterEngine(env, exports);
-  nndl::RegisterLinalg(env, exports);
-  nndl::RegisterMemory(env, exports);
-  nndl::RegisterConv(env, exports);
-  nndl::RegisterPool(env, exports);
-  nndl::RegisterSpatialBatchnorm(env, exports);
+  for (const nndl::Family* family : kFamilies) {
+    for (const nndl::Binding& binding : *family) {
+      exports.Set(binding.name, Napi::Function::New(env, binding.function, binding.name));
+    }
+  }
   return exports;
 }
 

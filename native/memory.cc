@@ -57,10 +57,12 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, ok);
 }
 
+const Binding kBindings[] = {
+    {"adviseHugePages", AdviseHugePages},
+};
+
 }  // namespace
 
-void RegisterMemory(Napi::Env env, Napi::Object exports) {
-  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
-}
+const Family kMemoryBindings = kBindings;
 
 }  // namespace nndl
