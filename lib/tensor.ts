@@ -5,8 +5,8 @@
  */
 import { native } from './native';
 import {
-  attachedArg, describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg, tensorArg,
-} from './validate';
+  DESCRIBE, attachedArg, describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg,
+} from './value-checks';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
@@ -46,6 +46,11 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze(dims);
     Object.freeze(this);
+  }
+
+  /** How argument errors describe a tensor: `float64 Tensor of shape [2, 3]`. */
+  [DESCRIBE](): string {
+    return `${this.dtype} Tensor of shape ${formatShape(this.shape)}`;
   }
 
   get size(): number {
@@ -135,6 +140,12 @@ export function empty(shape: Shape, dtype: DType = 'float64'): Tensor {
   const length = product(dims);
   const buffer = Buffer.allocUnsafeSlow(length * type.BYTES_PER_ELEMENT).buffer as ArrayBuffer;
   return new Tensor(advised(new type(buffer, 0, length)), dims);
+}
+
+/** `value` as a Tensor whose data is still there (validate.ts passes it on with the other checks). */
+export function tensorArg(fn: string, name: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) throw invalidType(fn, name, 'a Tensor', value);
+  return attachedArg(fn, name, value);
 }
 
 /** An uninitialized tensor with the shape and dtype of `t` (see empty). */
