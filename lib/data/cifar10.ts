@@ -29,6 +29,7 @@ import {
 } from '../validate';
 import type { ByteImages } from '../solver';
 import { cachedCifar10Archive } from './download';
+import { adviseHugePages } from './huge-pages';
 import { isNdArray, readPickle, type PickleValue } from './pickle';
 
 export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
@@ -112,7 +113,7 @@ class ByteSplit extends Split {
   pixels = new Uint8Array(0);
 
   protected grow(capacity: number): void {
-    const pixels = new Uint8Array(capacity * IMAGE_BYTES);
+    const pixels = adviseHugePages(new Uint8Array(capacity * IMAGE_BYTES));
     pixels.set(this.pixels.subarray(0, this.count * IMAGE_BYTES));
     this.pixels = pixels;
   }
@@ -652,7 +653,9 @@ function labelRange(y: Uint8Array, first: number, count: number): Int32Array {
 function floatImages(count: number, dtype: DType, hwc: boolean, shared: boolean): Tensor {
   const shape = hwc ? [count, IMAGE_BYTES] : [count, ...IMAGE_SHAPE];
   // Zeros: a release that held fewer images than asked for would otherwise leave rows of whatever memory held.
-  return shared ? sharedZeros(shape, dtype) : zeros(shape, dtype);
+  const images = shared ? sharedZeros(shape, dtype) : zeros(shape, dtype);
+  adviseHugePages(images.data);
+  return images;
 }
 
 /** The sizes of the splits and whether to subtract the mean, checked. */
