@@ -1,9 +1,14 @@
 // Module entry point. Node-API modules are context-aware: Init runs once per
-// environment (main thread and each worker) and gives it its own EnvData,
-// freed with the environment (its engine and cached oneDNN primitives among
-// it). What the process shares: the thread count of both engines
-// (setThreads) and the copy thread, which one caller at a time takes. The
-// addon loads and runs in several worker_threads at once.
+// environment (the main thread and each worker) and gives it its own EnvData,
+// freed with the environment: its engine (with its cached oneDNN
+// primitives), scratch memory, private copies of index arrays and copy
+// thread (joined then). The addon loads and runs in several worker_threads at
+// once, and keeps no other state between calls but one value, on purpose:
+// the thread count setThreads sets, for the whole process, because OpenBLAS
+// keeps one count for its one pool of threads. OpenBLAS holds its count;
+// oneDNN's is an atomic in onednn.cc (with OpenMP's default, read once), which
+// every oneDNN call applies to the OpenMP count of the thread that makes it.
+// The binding tables are constants.
 #include <napi.h>
 
 #include "bindings.h"

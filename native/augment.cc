@@ -8,7 +8,6 @@
 
 #include "args.h"
 #include "bindings.h"
-#include "copy_thread.h"
 
 namespace nndl {
 namespace {
@@ -74,7 +73,7 @@ Napi::Value GatherRowsAugmented(const Napi::CallbackInfo& info) {
                                      {"shifts", args.Array<int32_t>(7, "shifts")},
                                      {"flips", args.Array<uint8_t>(8, "flips")}});
       const Plan plan = MakePlan(args, 1, 7, 8, src.length / image, pad);
-      ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
+      CopyThreadOf(info.Env()).ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
         for (size_t r = begin; r < end; ++r) {
           crop_flip<Src, Dst>(src.data + static_cast<size_t>(plan.rows[r]) * image, nullptr, dst.data + r * image,
                               channels, height, width, pad, plan.crops[r]);
@@ -109,7 +108,7 @@ Napi::Value GatherByteRowsAugmented(const Napi::CallbackInfo& info) {
     std::vector<Dst> mean_dst(mean.data ? image : 0);
     for (size_t j = 0; j < mean_dst.size(); ++j) mean_dst[j] = static_cast<Dst>(mean.data[j]);
     const Dst* m = mean.data ? mean_dst.data() : nullptr;
-    ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
+    CopyThreadOf(info.Env()).ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {
         crop_flip<uint8_t, Dst>(src.data + static_cast<size_t>(plan.rows[r]) * image, m, dst.data + r * image, channels, height,
                                 width, pad, plan.crops[r]);

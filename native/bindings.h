@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "copy_thread.h"
 #include "engine.h"
 
 namespace nndl {
@@ -25,10 +26,15 @@ struct EnvData {
   // Private copies of a call's index arrays (Args::Labels), one per array,
   // reused across calls like the scratch memory.
   std::vector<std::vector<int32_t>> indices;
+  // The second thread of large gathers, started by the first one.
+  CopyThread copy_thread;
 };
 
 // The engine kernels of this environment run their products on.
 inline Engine& EngineOf(Napi::Env env) { return env.GetInstanceData<EnvData>()->engine; }
+
+// The copy thread this environment's gathers share their rows with.
+inline CopyThread& CopyThreadOf(Napi::Env env) { return env.GetInstanceData<EnvData>()->copy_thread; }
 
 // Scratch space for n values of T, valid until the next call that asks for it.
 template <typename T>

@@ -2,7 +2,6 @@
 
 #include "args.h"
 #include "bindings.h"
-#include "copy_thread.h"
 
 namespace nndl {
 namespace {
@@ -24,7 +23,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
       using Dst = decltype(dst_zero);
       const auto dst = args.Output<Dst>(2, "dst", idx.length * row_len);
       args.Disjoint({{"dst", dst}}, {{"src", src}});
-      ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
+      CopyThreadOf(info.Env()).ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
         gather_rows(src.data, idx.data + begin, dst.data + begin * row_len, end - begin, row_len);
       });
     });
@@ -51,7 +50,7 @@ Napi::Value GatherByteRows(const Napi::CallbackInfo& info) {
     args.Disjoint({{"dst", dst}}, {{"src", src}, {"mean", mean}});
     Dst* mean_dst = Scratch<Dst>(info.Env(), row_len);
     round_mean(mean.data, mean_dst, row_len);
-    ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
+    CopyThreadOf(info.Env()).ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
       gather_byte_rows(src.data, idx.data + begin, mean_dst, dst.data + begin * row_len, end - begin, row_len);
     });
   });
