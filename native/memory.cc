@@ -1,6 +1,7 @@
-// Memory advice for large typed arrays: transparent huge pages where the
-// kernel only grants them on request (THP "madvise" mode), so random row
-// gathers from a data set of hundreds of MB do not thrash the TLB.
+// Memory advice for the arrays of a data set (lib/data/huge-pages.ts asks for
+// it): transparent huge pages where the kernel only grants them on request
+// (THP "madvise" mode), so random row gathers from a data set of hundreds of
+// MB do not thrash the TLB.
 #include <sys/mman.h>
 #include <unistd.h>
 
