@@ -3,10 +3,9 @@
  * array plus a shape. Kernels read and write `data` in place, so handing a
  * Tensor to the native layer never copies it.
  */
-import { native } from './native';
 import {
-  attachedArg, describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg, tensorArg,
-} from './validate';
+  DESCRIBE, attachedArg, describe, dtypeArg, formatShape, invalidType, invalidValue, nonNegativeIntegerArg,
+} from './value-checks';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
@@ -46,6 +45,11 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze(dims);
     Object.freeze(this);
+  }
+
+  /** How argument errors describe a tensor: `float64 Tensor of shape [2, 3]`. */
+  [DESCRIBE](): string {
+    return `${this.dtype} Tensor of shape ${formatShape(this.shape)}`;
   }
 
   get size(): number {
@@ -104,22 +108,10 @@ export class Tensor {
   }
 }
 
-/**
- * Arrays from this size on ask the kernel for transparent huge pages (where
- * it grants them on request only): a minibatch gathered from random rows of a
- * data set of hundreds of MB then misses the TLB far less.
- */
-const HUGE_PAGES_FROM = 32 * 2 ** 20;
-
-function advised<A extends FloatArray>(a: A): A {
-  if (a.byteLength >= HUGE_PAGES_FROM) native().adviseHugePages(a);
-  return a;
-}
-
 /** A tensor of zeros. */
 export function zeros(shape: Shape, dtype: DType = 'float64'): Tensor {
   const dims = shapeArg('zeros', 'shape', shape);
-  return new Tensor(advised(new ARRAY_TYPES[dtypeArg('zeros', 'dtype', dtype)](product(dims))), dims);
+  return new Tensor(new ARRAY_TYPES[dtypeArg('zeros', 'dtype', dtype)](product(dims)), dims);
 }
 
 /**
@@ -134,7 +126,13 @@ export function empty(shape: Shape, dtype: DType = 'float64'): Tensor {
   const type = ARRAY_TYPES[dtypeArg('empty', 'dtype', dtype)];
   const length = product(dims);
   const buffer = Buffer.allocUnsafeSlow(length * type.BYTES_PER_ELEMENT).buffer as ArrayBuffer;
-  return new Tensor(advised(new type(buffer, 0, length)), dims);
+  return new Tensor(new type(buffer, 0, length), dims);
+}
+
+/** `value` as a Tensor whose data is still there (validate.ts passes it on with the other checks). */
+export function tensorArg(fn: string, name: string, value: unknown): Tensor {
+  if (!(value instanceof Tensor)) throw invalidType(fn, name, 'a Tensor', value);
+  return attachedArg(fn, name, value);
 }
 
 /** An uninitialized tensor with the shape and dtype of `t` (see empty). */
@@ -148,7 +146,7 @@ export function sharedZeros(shape: Shape, dtype: DType = 'float64'): Tensor {
   const dims = shapeArg('sharedZeros', 'shape', shape);
   const type = ARRAY_TYPES[dtypeArg('sharedZeros', 'dtype', dtype)];
   const buffer = new SharedArrayBuffer(product(dims) * type.BYTES_PER_ELEMENT) as unknown as ArrayBuffer;
-  return new Tensor(advised(new type(buffer)), dims);
+  return new Tensor(new type(buffer), dims);
 }
 
 /** A zero tensor with the shape and dtype of `t`. */

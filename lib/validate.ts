@@ -1,76 +1,18 @@
 /**
- * The one place argument errors are made, so every message has the same form:
- * `fn: Expected <what> for <name> but received <what came>`, or for shapes
- * `fn: w has shape [3072, 50] but x flattens to [200, 3000]`.
- * Wrong kinds of values are TypeErrors; right kinds with wrong sizes or values
- * are RangeErrors.
+ * Every argument check, from one module: the checks of plain values and the
+ * form of every message come from value-checks.ts (which tensor.ts uses too,
+ * so the dependency goes one way: validate -> tensor -> value-checks), that a
+ * value is a Tensor from tensor.ts, and the checks between tensors are here.
  */
-import { Tensor, type DType, type Shape } from './tensor';
+import { tensorArg, type DType, type Tensor } from './tensor';
+import { formatShape, invalidValue } from './value-checks';
 
-/** A short, human description of any value, for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (value instanceof Tensor) return `${value.dtype} Tensor of shape ${formatShape(value.shape)}`;
-  if (Array.isArray(value)) return `Array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) {
-    const length = 'length' in value ? (value as unknown as ArrayLike<unknown>).length : value.byteLength;
-    return `${value.constructor.name} of length ${length}`;
-  }
-  switch (typeof value) {
-    case 'number':
-      return `number ${value}`;
-    case 'string':
-      return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    case 'bigint':
-      return `bigint ${value}n`;
-    case 'boolean':
-      return `boolean ${value}`;
-    case 'function':
-      return 'function';
-    case 'symbol':
-      return 'symbol';
-    default: {
-      const name = (value as object).constructor?.name;
-      return name && name !== 'Object' ? `${name} object` : 'object';
-    }
-  }
-}
-
-export function formatShape(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
-}
-
-/** `fn: Expected <expected> for <name> but received <description of value>`. */
-export function invalidType(fn: string, name: string, expected: string, value: unknown): TypeError {
-  return new TypeError(`${fn}: Expected ${expected} for ${name} but received ${describe(value)}`);
-}
-
-/** Same form as invalidType, for a value of the right kind that is out of range. */
-export function invalidValue(fn: string, name: string, expected: string, value: unknown): RangeError {
-  return new RangeError(`${fn}: Expected ${expected} for ${name} but received ${describe(value)}`);
-}
-
-export function tensorArg(fn: string, name: string, value: unknown): Tensor {
-  if (!(value instanceof Tensor)) throw invalidType(fn, name, 'a Tensor', value);
-  return attachedArg(fn, name, value);
-}
-
-/**
- * A tensor whose data is still there. Transferring its buffer (postMessage
- * or structuredClone with `transfer`) detaches it: the typed array is then
- * empty, and a tensor of any other size has lost its values.
- */
-export function attachedArg(fn: string, name: string, t: Tensor): Tensor {
-  const size = t.shape.reduce((a, b) => a * b, 1);
-  if (t.data.length !== size) {
-    throw new TypeError(
-      `${fn}: the buffer of ${name} is detached (transferred by postMessage or structuredClone): ` +
-        `its data holds ${t.data.length} values of the ${size} its shape ${formatShape(t.shape)} needs`,
-    );
-  }
-  return t;
-}
+export {
+  attachedArg, booleanArg, describe, dtypeArg, formatShape, invalidType, invalidValue, labelsArg,
+  nonNegativeIntegerArg, nonNegativeNumberArg, numberArg, objectArg, positiveIntegerArg, positiveNumberArg,
+} from './value-checks';
+export type { Labels } from './value-checks';
+export { tensorArg } from './tensor';
 
 /** A tensor with at least one element, as every kernel needs. */
 export function nonEmptyTensorArg(fn: string, name: string, value: unknown): Tensor {
@@ -105,75 +47,3 @@ export function sameShape(fn: string, name: string, t: Tensor, otherName: string
   }
 }
 
-export function objectArg(fn: string, name: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidType(fn, name, 'an object', value);
-  }
-  return value as Record<string, unknown>;
-}
-
-export function numberArg(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw invalidType(fn, name, 'a number', value);
-  if (!Number.isFinite(value)) throw invalidValue(fn, name, 'a finite number', value);
-  return value;
-}
-
-export function positiveNumberArg(fn: string, name: string, value: unknown): number {
-  const v = numberArg(fn, name, value);
-  if (v <= 0) throw invalidValue(fn, name, 'a positive number', value);
-  return v;
-}
-
-export function nonNegativeIntegerArg(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw invalidType(fn, name, 'a non-negative integer', value);
-  if (!Number.isSafeInteger(value) || value < 0) throw invalidValue(fn, name, 'a non-negative integer', value);
-  return value;
-}
-
-export function positiveIntegerArg(fn: string, name: string, value: unknown): number {
-  if (typeof value !== 'number') throw invalidType(fn, name, 'a positive integer', value);
-  if (!Number.isSafeInteger(value) || value < 1) throw invalidValue(fn, name, 'a positive integer', value);
-  return value;
-}
-
-export function nonNegativeNumberArg(fn: string, name: string, value: unknown): number {
-  const v = numberArg(fn, name, value);
-  if (v < 0) throw invalidValue(fn, name, 'a non-negative number', value);
-  return v;
-}
-
-export function booleanArg(fn: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalidType(fn, name, 'a boolean', value);
-  return value;
-}
-
-export function dtypeArg(fn: string, name: string, value: unknown): DType {
-  if (value !== 'float32' && value !== 'float64') throw invalidType(fn, name, "'float32' or 'float64'", value);
-  return value;
-}
-
-/** Class labels accepted wherever the reference takes a `y` vector. */
-export type Labels = Int32Array | Uint8Array | readonly number[];
-
-/**
- * Checks n labels, each an integer in [0, c), and returns them as the
- * Int32Array the kernels read (the same array when it already is one).
- */
-export function labelsArg(fn: string, name: string, value: unknown, n: number, c: number): Int32Array {
-  const isTyped = value instanceof Int32Array || value instanceof Uint8Array;
-  if (!isTyped && !Array.isArray(value)) {
-    throw invalidType(fn, name, 'an Int32Array, Uint8Array or number[] of class indices', value);
-  }
-  const y = value as ArrayLike<unknown>;
-  if (y.length !== n) {
-    throw new RangeError(`${fn}: ${name} has ${y.length} labels but x has ${n} rows`);
-  }
-  for (let i = 0; i < n; i++) {
-    const v = y[i];
-    if (typeof v !== 'number') throw invalidType(fn, `${name}[${i}]`, 'a class index', v);
-    if (!Number.isInteger(v) || v < 0 || v >= c) {
-      throw invalidValue(fn, `${name}[${i}]`, `an integer class index in [0, ${c})`, v);
-    }
-  }
-  return value instanceof Int32Array ? value : Int32Array.from(y as ArrayLike<number>);
-}

@@ -15,9 +15,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, size_t count
   args.Dispatch(0, "x", [&](auto zero) {
     using T = decltype(zero);
     const auto x = args.Array<T>(0, "x");
-    const auto out = args.Array<T>(1, "out", x.length);
-    args.SameOrDisjoint<T>({"out", out}, {"x", x});
-    kernel(args, static_cast<const T*>(x.data), out.data, x.length);
+    const auto out = args.Output<T>(1, "out", x.length);
+    args.SameOrDisjoint({"out", out}, {"x", x});
+    kernel(args, x.data, out.data, x.length);
   });
   return info.Env().Undefined();
 }
@@ -31,10 +31,10 @@ Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, size_t coun
     using T = decltype(zero);
     const auto dout = args.Array<T>(0, "dout");
     const auto cached = args.Array<T>(1, cached_name, dout.length);
-    const auto dx = args.Array<T>(2, "dx", dout.length);
-    args.SameOrDisjoint<T>({"dx", dx}, {"dout", dout});
-    args.SameOrDisjoint<T>({"dx", dx}, {cached_name, cached});
-    kernel(args, static_cast<const T*>(dout.data), static_cast<const T*>(cached.data), dx.data, dout.length);
+    const auto dx = args.Output<T>(2, "dx", dout.length);
+    args.SameOrDisjoint({"dx", dx}, {"dout", dout});
+    args.SameOrDisjoint({"dx", dx}, {cached_name, cached});
+    kernel(args, dout.data, cached.data, dx.data, dout.length);
   });
   return info.Env().Undefined();
 }
@@ -97,17 +97,19 @@ Napi::Value TanhBackward(const Napi::CallbackInfo& info) {
                   });
 }
 
+const Binding kBindings[] = {
+    {"reluForward", ReluForward},
+    {"reluBackward", ReluBackward},
+    {"leakyReluForward", LeakyReluForward},
+    {"leakyReluBackward", LeakyReluBackward},
+    {"sigmoidForward", SigmoidForward},
+    {"sigmoidBackward", SigmoidBackward},
+    {"tanhForward", TanhForward},
+    {"tanhBackward", TanhBackward},
+};
+
 }  // namespace
 
-void RegisterActivations(Napi::Env env, Napi::Object exports) {
-  exports.Set("reluForward", Napi::Function::New(env, ReluForward, "reluForward"));
-  exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
-  exports.Set("leakyReluForward", Napi::Function::New(env, LeakyReluForward, "leakyReluForward"));
-  exports.Set("leakyReluBackward", Napi::Function::New(env, LeakyReluBackward, "leakyReluBackward"));
-  exports.Set("sigmoidForward", Napi::Function::New(env, SigmoidForward, "sigmoidForward"));
-  exports.Set("sigmoidBackward", Napi::Function::New(env, SigmoidBackward, "sigmoidBackward"));
-  exports.Set("tanhForward", Napi::Function::New(env, TanhForward, "tanhForward"));
-  exports.Set("tanhBackward", Napi::Function::New(env, TanhBackward, "tanhBackward"));
-}
+const Family kActivationBindings = kBindings;
 
 }  // namespace nndl

@@ -22,10 +22,9 @@ Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kerne
     const auto x = args.Array<T>(0, "x", n * d);
     const auto w = args.Array<T>(1, "w", d * m);
     const auto b = args.Array<T>(2, "b", m);
-    const auto out = args.Array<T>(3, "out", n * m);
-    args.Disjoint<T>({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
-    kernel(EngineOf(info.Env()), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
-           static_cast<const T*>(b.data), out.data, int(n), int(d), int(m));
+    const auto out = args.Output<T>(3, "out", n * m);
+    args.Disjoint({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
+    kernel(EngineOf(info.Env()), x.data, w.data, b.data, out.data, int(n), int(d), int(m));
   });
   return info.Env().Undefined();
 }
@@ -42,13 +41,12 @@ Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached
     const auto dout = args.Array<T>(0, "dout", n * m);
     const auto x = args.Array<T>(1, "x", n * d);
     const auto w = args.Array<T>(2, "w", d * m);
-    const View<T> out = cached_out ? args.Array<T>(3, "out", n * m) : View<T>{nullptr, 0};
-    const View<T> dx = args.IsNull(3 + k) ? View<T>{nullptr, 0} : args.Array<T>(3 + k, "dx", n * d);
-    const auto dw = args.Array<T>(4 + k, "dw", d * m);
-    const auto db = args.Array<T>(5 + k, "db", m);
-    args.Disjoint<T>({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
-    kernel(EngineOf(info.Env()), static_cast<const T*>(dout.data), static_cast<const T*>(x.data),
-           static_cast<const T*>(w.data), static_cast<const T*>(out.data), dx.data, dw.data, db.data, int(n), int(d),
+    const View<const T> out = cached_out ? args.Array<T>(3, "out", n * m) : View<const T>{nullptr, 0};
+    const View<T> dx = args.IsNull(3 + k) ? View<T>{nullptr, 0} : args.Output<T>(3 + k, "dx", n * d);
+    const auto dw = args.Output<T>(4 + k, "dw", d * m);
+    const auto db = args.Output<T>(5 + k, "db", m);
+    args.Disjoint({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
+    kernel(EngineOf(info.Env()), dout.data, x.data, w.data, out.data, dx.data, dw.data, db.data, int(n), int(d),
            int(m));
   });
   return info.Env().Undefined();
@@ -91,15 +89,14 @@ Napi::Value BackwardSgd(const Napi::CallbackInfo& info, const char* fn, bool cac
     using T = decltype(zero);
     const auto dout = args.Array<T>(0, "dout", n * m);
     const auto x = args.Array<T>(1, "x", n * d);
-    const auto w = args.Array<T>(2, "w", d * m);
-    const auto b = args.Array<T>(3, "b", m);
-    const View<T> out = cached_out ? args.Array<T>(4, "out", n * m) : View<T>{nullptr, 0};
-    const View<T> dx = args.IsNull(4 + k) ? View<T>{nullptr, 0} : args.Array<T>(4 + k, "dx", n * d);
-    args.Disjoint<T>({{"dx", dx}, {"w", w}, {"b", b}}, {{"dout", dout}, {"x", x}, {"out", out}});
+    const auto w = args.Output<T>(2, "w", d * m);
+    const auto b = args.Output<T>(3, "b", m);
+    const View<const T> out = cached_out ? args.Array<T>(4, "out", n * m) : View<const T>{nullptr, 0};
+    const View<T> dx = args.IsNull(4 + k) ? View<T>{nullptr, 0} : args.Output<T>(4 + k, "dx", n * d);
+    args.Disjoint({{"dx", dx}, {"w", w}, {"b", b}}, {{"dout", dout}, {"x", x}, {"out", out}});
     T* scratch = Scratch<T>(info.Env(), n * m + m);
-    kernel(EngineOf(info.Env()), static_cast<const T*>(dout.data), static_cast<const T*>(x.data), w.data, b.data,
-           static_cast<const T*>(out.data), dx.data, int(n), int(d), int(m), static_cast<T>(lr), static_cast<T>(reg),
-           scratch);
+    kernel(EngineOf(info.Env()), dout.data, x.data, w.data, b.data, out.data, dx.data, int(n), int(d), int(m),
+           static_cast<T>(lr), static_cast<T>(reg), scratch);
   });
   return info.Env().Undefined();
 }
@@ -116,15 +113,17 @@ Napi::Value AffineReluBackwardSgd(const Napi::CallbackInfo& info) {
   return BackwardSgd(info, "affineReluBackwardSgd", true, [](auto&&... a) { affine_relu_backward_sgd(a...); });
 }
 
+const Binding kBindings[] = {
+    {"affineForward", AffineForward},
+    {"affineBackward", AffineBackward},
+    {"affineReluForward", AffineReluForward},
+    {"affineReluBackward", AffineReluBackward},
+    {"affineBackwardSgd", AffineBackwardSgd},
+    {"affineReluBackwardSgd", AffineReluBackwardSgd},
+};
+
 }  // namespace
 
-void RegisterAffine(Napi::Env env, Napi::Object exports) {
-  exports.Set("affineForward", Napi::Function::New(env, AffineForward, "affineForward"));
-  exports.Set("affineBackward", Napi::Function::New(env, AffineBackward, "affineBackward"));
-  exports.Set("affineReluForward", Napi::Function::New(env, AffineReluForward, "affineReluForward"));
-  exports.Set("affineReluBackward", Napi::Function::New(env, AffineReluBackward, "affineReluBackward"));
-  exports.Set("affineBackwardSgd", Napi::Function::New(env, AffineBackwardSgd, "affineBackwardSgd"));
-  exports.Set("affineReluBackwardSgd", Napi::Function::New(env, AffineReluBackwardSgd, "affineReluBackwardSgd"));
-}
+const Family kAffineBindings = kBindings;
 
 }  // namespace nndl

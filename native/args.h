@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "bindings.h"
@@ -48,7 +49,8 @@ struct ArrayKind<uint8_t> {
   static constexpr const char* name = "Uint8Array";
 };
 
-// A typed array's memory, borrowed for the duration of one call.
+// A typed array's memory, borrowed for the duration of one call: View<const T>
+// for the arrays a call reads, View<T> for those it writes.
 template <typename T>
 struct View {
   T* data;
@@ -75,7 +77,10 @@ struct Span {
   Span() = default;
   template <typename T>
   Span(const char* n, View<T> v)
-      : name(n), begin(reinterpret_cast<uintptr_t>(v.data)), bytes(v.length * sizeof(T)), type(ArrayKind<T>::type) {}
+      : name(n),
+        begin(reinterpret_cast<uintptr_t>(v.data)),
+        bytes(v.length * sizeof(T)),
+        type(ArrayKind<std::remove_const_t<T>>::type) {}
   template <typename T>
   Span(const Named<T>& a) : Span(a.name, a.view) {}  // NOLINT(google-explicit-constructor)
 
@@ -125,38 +130,28 @@ class Args {
 
   bool IsNull(size_t i) const { return info_[i].IsNull(); }
 
-  // Non-empty typed array of element type T. Every array a call takes is
+  // Non-empty typed array of element type T that the call only reads, of
+  // exactly `length` elements when given. Every array a call takes is
   // remembered, so that each output is compared with all of them (see Disjoint).
   template <typename T>
-  View<T> Array(size_t i, const char* name) const {
-    const Napi::Value v = info_[i];
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != ArrayKind<T>::type) {
-      Fail<Napi::TypeError>(std::string(name) + " must be a " + ArrayKind<T>::name);
-    }
-    auto a = v.As<Napi::TypedArrayOf<T>>();
-    if (a.ElementLength() == 0) Fail<Napi::RangeError>(std::string(name) + " is empty");
-    const View<T> view{a.Data(), a.ElementLength()};
-    Remember(i, Span(name, view));
-    return view;
+  View<const T> Array(size_t i, const char* name, size_t length = kAnyLength) const {
+    const View<T> a = Typed<T>(i, name, length);
+    return {a.data, a.length};
   }
 
-  // Typed array of element type T holding exactly `length` elements.
+  // The same for an array the call writes: an output, or state updated in
+  // place. Declare it in Disjoint or SameOrDisjoint.
   template <typename T>
-  View<T> Array(size_t i, const char* name, size_t length) const {
-    const View<T> a = Array<T>(i, name);
-    if (a.length != length) {
-      Fail<Napi::RangeError>(std::string(name) + " has " + std::to_string(a.length) +
-                             " elements but the dimensions need " + std::to_string(length));
-    }
-    return a;
+  View<T> Output(size_t i, const char* name, size_t length = kAnyLength) const {
+    return Typed<T>(i, name, length);
   }
 
   // Class or row indices: an Int32Array of n values, each in [0, c). The
   // kernel gets a private copy, checked after copying: an array in a
   // SharedArrayBuffer may be changed by another thread at any moment, and a
   // value checked there could be out of range when the kernel reads it again.
-  View<int32_t> Labels(size_t i, const char* name, size_t n, size_t c) const {
-    const View<int32_t> shared = Array<int32_t>(i, name, n);
+  View<const int32_t> Labels(size_t i, const char* name, size_t n, size_t c) const {
+    const View<const int32_t> shared = Array<int32_t>(i, name, n);
     auto& copies = info_.Env().GetInstanceData<EnvData>()->indices;
     if (copies.size() <= copies_used_) copies.resize(copies_used_ + 1);
     std::vector<int32_t>& copy = copies[copies_used_++];
@@ -177,9 +172,7 @@ class Args {
   // is also compared with every other array argument of the call, listed or
   // not, where only exactly the same elements of the same type pass (left to
   // the lists: SameOrDisjoint allows them, Disjoint refuses them). An absent
-  // output is an empty view and overlaps nothing. T is not used: it keeps the
-  // `args.Disjoint<T>(...)` spelling of the bindings valid.
-  template <typename T = void>
+  // output is an empty view and overlaps nothing.
   void Disjoint(std::initializer_list<Span> outputs, std::initializer_list<Span> inputs = {}) const {
     for (auto o = outputs.begin(); o != outputs.end(); ++o) {
       for (auto p = std::next(o); p != outputs.end(); ++p) CheckApart(*o, *p);
@@ -190,7 +183,6 @@ class Args {
 
   // Elementwise kernels may write in place, but only over exactly the same
   // elements: a shifted overlap would read values already overwritten.
-  template <typename T = void>
   void SameOrDisjoint(const Span& out, const Span& in) const {
     if (!out.Same(in)) CheckApart(out, in);
     Written(out);
@@ -227,8 +219,29 @@ class Args {
     bool written;
   };
   static constexpr size_t kNoIndex = static_cast<size_t>(-1);
+  // The length of an array whose length the call does not fix.
+  static constexpr size_t kAnyLength = static_cast<size_t>(-1);
   // More than any binding takes; a binding past it is a programming error.
   static constexpr size_t kMaxArrays = 24;
+
+  // What Array and Output check: the element type, that the array is not
+  // empty, and its length when given.
+  template <typename T>
+  View<T> Typed(size_t i, const char* name, size_t length) const {
+    const Napi::Value v = info_[i];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != ArrayKind<T>::type) {
+      Fail<Napi::TypeError>(std::string(name) + " must be a " + ArrayKind<T>::name);
+    }
+    auto a = v.As<Napi::TypedArrayOf<T>>();
+    if (a.ElementLength() == 0) Fail<Napi::RangeError>(std::string(name) + " is empty");
+    const View<T> view{a.Data(), a.ElementLength()};
+    Remember(i, Span(name, view));
+    if (length != kAnyLength && view.length != length) {
+      Fail<Napi::RangeError>(std::string(name) + " has " + std::to_string(view.length) +
+                             " elements but the dimensions need " + std::to_string(length));
+    }
+    return view;
+  }
 
   // Records array argument i (once, however often it is read) and compares
   // it with the outputs declared so far.

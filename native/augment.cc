@@ -8,7 +8,6 @@
 
 #include "args.h"
 #include "bindings.h"
-#include "copy_thread.h"
 
 namespace nndl {
 namespace {
@@ -68,17 +67,16 @@ Napi::Value GatherRowsAugmented(const Napi::CallbackInfo& info) {
     const auto idx = args.Array<int32_t>(1, "idx");
     args.Dispatch(2, "dst", [&](auto dst_zero) {
       using Dst = decltype(dst_zero);
-      const auto dst = args.Array<Dst>(2, "dst", idx.length * image);
+      const auto dst = args.Output<Dst>(2, "dst", idx.length * image);
       args.Disjoint({{"dst", dst}}, {{"src", src},
                                      {"idx", idx},
                                      {"shifts", args.Array<int32_t>(7, "shifts")},
                                      {"flips", args.Array<uint8_t>(8, "flips")}});
       const Plan plan = MakePlan(args, 1, 7, 8, src.length / image, pad);
-      const auto* s = static_cast<const Src*>(src.data);
-      ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
+      CopyThreadOf(info.Env()).ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
         for (size_t r = begin; r < end; ++r) {
-          crop_flip<Src, Dst>(s + static_cast<size_t>(plan.rows[r]) * image, nullptr, dst.data + r * image, channels, height,
-                              width, pad, plan.crops[r]);
+          crop_flip<Src, Dst>(src.data + static_cast<size_t>(plan.rows[r]) * image, nullptr, dst.data + r * image,
+                              channels, height, width, pad, plan.crops[r]);
         }
       });
     });
@@ -95,10 +93,11 @@ Napi::Value GatherByteRowsAugmented(const Napi::CallbackInfo& info) {
   const auto src = args.Array<uint8_t>(0, "src");
   if (src.length % image != 0) args.Fail<Napi::RangeError>("src is not whole images of " + std::to_string(image) + " values");
   const auto idx = args.Array<int32_t>(1, "idx");
-  const View<double> mean = args.IsNull(2) ? View<double>{nullptr, 0} : args.Array<double>(2, "mean", image);
+  const View<const double> mean =
+      args.IsNull(2) ? View<const double>{nullptr, 0} : args.Array<double>(2, "mean", image);
   args.Dispatch(3, "dst", [&](auto zero) {
     using Dst = decltype(zero);
-    const auto dst = args.Array<Dst>(3, "dst", idx.length * image);
+    const auto dst = args.Output<Dst>(3, "dst", idx.length * image);
     args.Disjoint({{"dst", dst}}, {{"src", src},
                                    {"idx", idx},
                                    {"mean", mean},
@@ -109,7 +108,7 @@ Napi::Value GatherByteRowsAugmented(const Napi::CallbackInfo& info) {
     std::vector<Dst> mean_dst(mean.data ? image : 0);
     for (size_t j = 0; j < mean_dst.size(); ++j) mean_dst[j] = static_cast<Dst>(mean.data[j]);
     const Dst* m = mean.data ? mean_dst.data() : nullptr;
-    ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
+    CopyThreadOf(info.Env()).ShareRows(plan.rows.size(), image * sizeof(Dst), [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r) {
         crop_flip<uint8_t, Dst>(src.data + static_cast<size_t>(plan.rows[r]) * image, m, dst.data + r * image, channels, height,
                                 width, pad, plan.crops[r]);
@@ -119,11 +118,13 @@ Napi::Value GatherByteRowsAugmented(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"gatherRowsAugmented", GatherRowsAugmented},
+    {"gatherByteRowsAugmented", GatherByteRowsAugmented},
+};
+
 }  // namespace
 
-void RegisterAugment(Napi::Env env, Napi::Object exports) {
-  exports.Set("gatherRowsAugmented", Napi::Function::New(env, GatherRowsAugmented, "gatherRowsAugmented"));
-  exports.Set("gatherByteRowsAugmented", Napi::Function::New(env, GatherByteRowsAugmented, "gatherByteRowsAugmented"));
-}
+const Family kAugmentBindings = kBindings;
 
 }  // namespace nndl

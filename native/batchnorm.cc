@@ -16,19 +16,18 @@ Napi::Value BatchnormForwardTrain(const Napi::CallbackInfo& info) {
     const auto x = args.Array<T>(0, "x", n * d);
     const auto gamma = args.Array<T>(1, "gamma", d);
     const auto beta = args.Array<T>(2, "beta", d);
-    const auto rm = args.Array<T>(3, "runningMean", d);
-    const auto rv = args.Array<T>(4, "runningVar", d);
-    const auto out = args.Array<T>(5, "out", n * d);
-    const auto xhat = args.Array<T>(6, "xhat", n * d);
-    const auto inv_std = args.Array<T>(7, "invStd", d);
+    const auto rm = args.Output<T>(3, "runningMean", d);
+    const auto rv = args.Output<T>(4, "runningVar", d);
+    const auto out = args.Output<T>(5, "out", n * d);
+    const auto xhat = args.Output<T>(6, "xhat", n * d);
+    const auto inv_std = args.Output<T>(7, "invStd", d);
     // out may be x itself: each element is read before it is overwritten.
-    args.SameOrDisjoint<T>({"out", out}, {"x", x});
-    args.Disjoint<T>({{"runningMean", rm}, {"runningVar", rv}, {"out", out}, {"xhat", xhat}, {"invStd", inv_std}},
+    args.SameOrDisjoint({"out", out}, {"x", x});
+    args.Disjoint({{"runningMean", rm}, {"runningVar", rv}, {"out", out}, {"xhat", xhat}, {"invStd", inv_std}},
                      {{"gamma", gamma}, {"beta", beta}});
-    args.Disjoint<T>({{"runningMean", rm}, {"runningVar", rv}, {"xhat", xhat}, {"invStd", inv_std}}, {{"x", x}});
-    batchnorm_forward_train(static_cast<const T*>(x.data), static_cast<const T*>(gamma.data),
-                            static_cast<const T*>(beta.data), rm.data, rv.data, out.data, xhat.data, inv_std.data, n,
-                            d, eps, momentum);
+    args.Disjoint({{"runningMean", rm}, {"runningVar", rv}, {"xhat", xhat}, {"invStd", inv_std}}, {{"x", x}});
+    batchnorm_forward_train(x.data, gamma.data, beta.data, rm.data, rv.data, out.data, xhat.data, inv_std.data, n, d,
+                            eps, momentum);
   });
   return info.Env().Undefined();
 }
@@ -45,12 +44,10 @@ Napi::Value BatchnormForwardTest(const Napi::CallbackInfo& info) {
     const auto beta = args.Array<T>(2, "beta", d);
     const auto rm = args.Array<T>(3, "runningMean", d);
     const auto rv = args.Array<T>(4, "runningVar", d);
-    const auto out = args.Array<T>(5, "out", n * d);
-    args.SameOrDisjoint<T>({"out", out}, {"x", x});
-    args.Disjoint<T>({{"out", out}}, {{"gamma", gamma}, {"beta", beta}, {"runningMean", rm}, {"runningVar", rv}});
-    batchnorm_forward_test(static_cast<const T*>(x.data), static_cast<const T*>(gamma.data),
-                           static_cast<const T*>(beta.data), static_cast<const T*>(rm.data),
-                           static_cast<const T*>(rv.data), out.data, n, d, eps);
+    const auto out = args.Output<T>(5, "out", n * d);
+    args.SameOrDisjoint({"out", out}, {"x", x});
+    args.Disjoint({{"out", out}}, {{"gamma", gamma}, {"beta", beta}, {"runningMean", rm}, {"runningVar", rv}});
+    batchnorm_forward_test(x.data, gamma.data, beta.data, rm.data, rv.data, out.data, n, d, eps);
   });
   return info.Env().Undefined();
 }
@@ -65,24 +62,24 @@ Napi::Value BatchnormBackward(const Napi::CallbackInfo& info) {
     const auto xhat = args.Array<T>(1, "xhat", n * d);
     const auto gamma = args.Array<T>(2, "gamma", d);
     const auto inv_std = args.Array<T>(3, "invStd", d);
-    const auto dx = args.Array<T>(4, "dx", n * d);
-    const auto dgamma = args.Array<T>(5, "dgamma", d);
-    const auto dbeta = args.Array<T>(6, "dbeta", d);
-    args.Disjoint<T>({{"dx", dx}, {"dgamma", dgamma}, {"dbeta", dbeta}},
+    const auto dx = args.Output<T>(4, "dx", n * d);
+    const auto dgamma = args.Output<T>(5, "dgamma", d);
+    const auto dbeta = args.Output<T>(6, "dbeta", d);
+    args.Disjoint({{"dx", dx}, {"dgamma", dgamma}, {"dbeta", dbeta}},
                      {{"dout", dout}, {"xhat", xhat}, {"gamma", gamma}, {"invStd", inv_std}});
-    batchnorm_backward(static_cast<const T*>(dout.data), static_cast<const T*>(xhat.data),
-                       static_cast<const T*>(gamma.data), static_cast<const T*>(inv_std.data), dx.data, dgamma.data,
-                       dbeta.data, n, d);
+    batchnorm_backward(dout.data, xhat.data, gamma.data, inv_std.data, dx.data, dgamma.data, dbeta.data, n, d);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"batchnormForwardTrain", BatchnormForwardTrain},
+    {"batchnormForwardTest", BatchnormForwardTest},
+    {"batchnormBackward", BatchnormBackward},
+};
+
 }  // namespace
 
-void RegisterBatchnorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("batchnormForwardTrain", Napi::Function::New(env, BatchnormForwardTrain, "batchnormForwardTrain"));
-  exports.Set("batchnormForwardTest", Napi::Function::New(env, BatchnormForwardTest, "batchnormForwardTest"));
-  exports.Set("batchnormBackward", Napi::Function::New(env, BatchnormBackward, "batchnormBackward"));
-}
+const Family kBatchnormBindings = kBindings;
 
 }  // namespace nndl

@@ -37,6 +37,10 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+const Binding kBindings[] = {
+    {"blasInfo", BlasInfo},
+};
+
 }  // namespace
 
 void CheckBlasKernels(Napi::Env env) {
@@ -58,8 +62,6 @@ void CheckBlasKernels(Napi::Env env) {
 #endif
 }
 
-void RegisterBlasInfo(Napi::Env env, Napi::Object exports) {
-  exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
-}
+const Family kBlasInfoBindings = kBindings;
 
 }  // namespace nndl

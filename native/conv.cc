@@ -33,12 +33,11 @@ Napi::Value Forward(const Napi::CallbackInfo& info, const char* fn, Kernel kerne
     const auto x = args.Array<T>(0, "x", len.x);
     const auto w = args.Array<T>(1, "w", len.w);
     const auto b = args.Array<T>(2, "b", s.f);
-    const auto out = args.Array<T>(3, "out", len.out);
-    args.Disjoint<T>({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
+    const auto out = args.Output<T>(3, "out", len.out);
+    args.Disjoint({{"out", out}}, {{"x", x}, {"w", w}, {"b", b}});
     Engine& e = EngineOf(info.Env());
     T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
-    kernel(e, static_cast<const T*>(x.data), static_cast<const T*>(w.data), static_cast<const T*>(b.data), out.data, s,
-           scratch);
+    kernel(e, x.data, w.data, b.data, out.data, s, scratch);
   });
   return info.Env().Undefined();
 }
@@ -56,15 +55,14 @@ Napi::Value Backward(const Napi::CallbackInfo& info, const char* fn, bool cached
     const auto dout = args.Array<T>(0, "dout", len.out);
     const auto x = args.Array<T>(1, "x", len.x);
     const auto w = args.Array<T>(2, "w", len.w);
-    const View<T> out = cached_out ? args.Array<T>(3, "out", len.out) : View<T>{nullptr, 0};
-    const View<T> dx = args.IsNull(3 + k) ? View<T>{nullptr, 0} : args.Array<T>(3 + k, "dx", len.x);
-    const auto dw = args.Array<T>(4 + k, "dw", len.w);
-    const auto db = args.Array<T>(5 + k, "db", s.f);
-    args.Disjoint<T>({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
+    const View<const T> out = cached_out ? args.Array<T>(3, "out", len.out) : View<const T>{nullptr, 0};
+    const View<T> dx = args.IsNull(3 + k) ? View<T>{nullptr, 0} : args.Output<T>(3 + k, "dx", len.x);
+    const auto dw = args.Output<T>(4 + k, "dw", len.w);
+    const auto db = args.Output<T>(5 + k, "db", s.f);
+    args.Disjoint({{"dx", dx}, {"dw", dw}, {"db", db}}, {{"dout", dout}, {"x", x}, {"w", w}, {"out", out}});
     Engine& e = EngineOf(info.Env());
     T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
-    kernel(e, static_cast<const T*>(dout.data), static_cast<const T*>(x.data), static_cast<const T*>(w.data),
-           static_cast<const T*>(out.data), dx.data, dw.data, db.data, s, scratch);
+    kernel(e, dout.data, x.data, w.data, out.data, dx.data, dw.data, db.data, s, scratch);
   });
   return info.Env().Undefined();
 }
@@ -99,14 +97,13 @@ Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info) {
     const auto x = args.Array<T>(0, "x", len.x);
     const auto w = args.Array<T>(1, "w", len.w);
     const auto b = args.Array<T>(2, "b", s.f);
-    const auto out = args.Array<T>(3, "out", pooled);
-    const auto argmax = args.Array<int32_t>(4, "argmax", pooled);
-    args.Disjoint<uint8_t>({Bytes("out", out), Bytes("argmax", argmax)},
+    const auto out = args.Output<T>(3, "out", pooled);
+    const auto argmax = args.Output<int32_t>(4, "argmax", pooled);
+    args.Disjoint({Bytes("out", out), Bytes("argmax", argmax)},
                            {Bytes("x", x), Bytes("w", w), Bytes("b", b)});
     Engine& e = EngineOf(info.Env());
     T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
-    conv_relu_pool_forward(e, static_cast<const T*>(x.data), static_cast<const T*>(w.data),
-                           static_cast<const T*>(b.data), out.data, argmax.data, s, pool, scratch);
+    conv_relu_pool_forward(e, x.data, w.data, b.data, out.data, argmax.data, s, pool, scratch);
   });
   return info.Env().Undefined();
 }
@@ -125,18 +122,16 @@ Napi::Value ConvReluPoolBackward(const Napi::CallbackInfo& info) {
     const auto w = args.Array<T>(2, "w", len.w);
     const auto out = args.Array<T>(3, "out", pooled);
     const auto argmax = args.Array<int32_t>(4, "argmax", pooled);
-    const View<T> dx = args.IsNull(5) ? View<T>{nullptr, 0} : args.Array<T>(5, "dx", len.x);
-    const auto dw = args.Array<T>(6, "dw", len.w);
-    const auto db = args.Array<T>(7, "db", s.f);
-    args.Disjoint<uint8_t>({Bytes("dx", dx), Bytes("dw", dw), Bytes("db", db)},
+    const View<T> dx = args.IsNull(5) ? View<T>{nullptr, 0} : args.Output<T>(5, "dx", len.x);
+    const auto dw = args.Output<T>(6, "dw", len.w);
+    const auto db = args.Output<T>(7, "db", s.f);
+    args.Disjoint({Bytes("dx", dx), Bytes("dw", dw), Bytes("db", db)},
                            {Bytes("dout", dout), Bytes("x", x), Bytes("w", w), Bytes("out", out),
                             Bytes("argmax", argmax)});
     Engine& e = EngineOf(info.Env());
     T* scratch = ScratchOrFail<T>(args, conv_scratch_size<T>(e, s));
-    if (!conv_relu_pool_backward(e, static_cast<const T*>(dout.data), static_cast<const T*>(x.data),
-                                 static_cast<const T*>(w.data), static_cast<const T*>(out.data),
-                                 static_cast<const int32_t*>(argmax.data), dx.data, dw.data, db.data, s, pool,
-                                 scratch)) {
+    if (!conv_relu_pool_backward(e, dout.data, x.data, w.data, out.data, argmax.data, dx.data, dw.data, db.data, s,
+                                 pool, scratch)) {
       args.Fail<Napi::RangeError>("argmax holds an offset outside its " + std::to_string(s.ho) + "x" +
                                   std::to_string(s.wo) + " plane");
     }
@@ -144,15 +139,17 @@ Napi::Value ConvReluPoolBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"convForward", ConvForward},
+    {"convBackward", ConvBackward},
+    {"convReluForward", ConvReluForward},
+    {"convReluBackward", ConvReluBackward},
+    {"convReluPoolForward", ConvReluPoolForward},
+    {"convReluPoolBackward", ConvReluPoolBackward},
+};
+
 }  // namespace
 
-void RegisterConv(Napi::Env env, Napi::Object exports) {
-  exports.Set("convForward", Napi::Function::New(env, ConvForward, "convForward"));
-  exports.Set("convBackward", Napi::Function::New(env, ConvBackward, "convBackward"));
-  exports.Set("convReluForward", Napi::Function::New(env, ConvReluForward, "convReluForward"));
-  exports.Set("convReluBackward", Napi::Function::New(env, ConvReluBackward, "convReluBackward"));
-  exports.Set("convReluPoolForward", Napi::Function::New(env, ConvReluPoolForward, "convReluPoolForward"));
-  exports.Set("convReluPoolBackward", Napi::Function::New(env, ConvReluPoolBackward, "convReluPoolBackward"));
-}
+const Family kConvBindings = kBindings;
 
 }  // namespace nndl

@@ -122,8 +122,8 @@ T* ScratchOrFail(const Args& args, size_t n) {
 // A view of an array as bytes, to check arrays of different element types
 // (float data, int32 argmax) against each other.
 template <typename T>
-Named<uint8_t> Bytes(const char* name, View<T> v) {
-  return {name, {reinterpret_cast<uint8_t*>(v.data), v.length * sizeof(T)}};
+Named<const uint8_t> Bytes(const char* name, View<T> v) {
+  return {name, {reinterpret_cast<const uint8_t*>(v.data), v.length * sizeof(T)}};
 }
 
 }  // namespace nndl

@@ -6,8 +6,14 @@
 // after each job, then sleeps on a condition variable. Waking a sleeping thread
 // costs about 100 µs on a virtual machine, as much as the copy, so it must
 // still be awake for the next step. Rows are claimed in chunks from a shared
-// counter: a copy thread that is late, asleep or taken by another caller only
-// gets what is left, and no caller waits for it to start.
+// counter: a copy thread that is late or asleep only gets what is left, and
+// no caller waits for it to start.
+//
+// One thread per environment (the main thread, each worker), in its EnvData:
+// the environment's calls are the only ones that post to it, one at a time,
+// and freeing the environment stops it. A single thread for the process
+// would outlive the environment that started it, and with it the addon,
+// which Node unloads when its last environment is gone.
 #include "copy_thread.h"
 
 #include <sched.h>
@@ -35,15 +41,32 @@ constexpr size_t kChunkBytes = 96 * 1024;
 // between two gathers of most models.
 constexpr std::chrono::milliseconds kSpin(20);
 
-class CopyThread {
- public:
-  CopyThread() : thread_([this] { Loop(); }) {}
+bool BlasIsThreaded() {
+#ifdef NNDL_OPENBLAS
+  return openblas_get_num_threads() > 1;
+#else
+  return std::thread::hardware_concurrency() > 1;
+#endif
+}
 
-  // Shares the rows with the copy thread; false (nothing done) when another
-  // caller (a worker thread) holds it.
-  bool Share(size_t rows, size_t chunk, const Body& body) {
-    std::unique_lock<std::mutex> owner(owner_, std::try_to_lock);
-    if (!owner.owns_lock()) return false;
+}  // namespace
+
+// The thread and the one job it may hold. Only the environment's JavaScript
+// thread posts jobs, one at a time, and waits for each to finish.
+class CopyThread::Worker {
+ public:
+  Worker() : thread_([this] { Loop(); }) {}
+
+  ~Worker() {
+    {
+      std::lock_guard<std::mutex> lock(sleep_);
+      stop_.store(true, std::memory_order_release);
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  void Share(size_t rows, size_t chunk, const Body& body) {
     body_ = &body;
     rows_ = rows;
     chunk_ = chunk;
@@ -60,7 +83,6 @@ class CopyThread {
       while (state_.load(std::memory_order_acquire) != kDone) std::this_thread::yield();
       state_.store(kIdle, std::memory_order_relaxed);
     }
-    return true;
   }
 
  private:
@@ -76,7 +98,7 @@ class CopyThread {
 
   void Loop() {
     auto idle_since = std::chrono::steady_clock::now();
-    for (;;) {
+    while (!stop_.load(std::memory_order_acquire)) {
       int posted = kPosted;
       if (state_.compare_exchange_strong(posted, kWorking, std::memory_order_acq_rel)) {
         Work();
@@ -86,50 +108,47 @@ class CopyThread {
         sched_yield();
       } else {
         std::unique_lock<std::mutex> lock(sleep_);
-        wake_.wait(lock, [this] { return state_.load(std::memory_order_acquire) == kPosted; });
+        wake_.wait(lock, [this] {
+          return state_.load(std::memory_order_acquire) == kPosted || stop_.load(std::memory_order_acquire);
+        });
         idle_since = std::chrono::steady_clock::now();
       }
     }
   }
 
-  std::mutex owner_;
   std::mutex sleep_;
   std::condition_variable wake_;
   std::atomic<int> state_{kIdle};
+  std::atomic<bool> stop_{false};
   std::atomic<size_t> next_{0};
   const Body* body_ = nullptr;
   size_t rows_ = 0;
   size_t chunk_ = 1;
+  // Last: it starts running Loop once every member above is made.
   std::thread thread_;
 };
 
-bool BlasIsThreaded() {
-#ifdef NNDL_OPENBLAS
-  return openblas_get_num_threads() > 1;
-#else
-  return std::thread::hardware_concurrency() > 1;
-#endif
-}
+CopyThread::CopyThread() = default;
 
-}  // namespace
+CopyThread::~CopyThread() = default;
 
-void ShareRows(size_t rows, size_t row_bytes, const Body& body) {
+void CopyThread::ShareRows(size_t rows, size_t row_bytes, const Body& body) {
   if (rows < 2 || rows * row_bytes < kMinBytes || !BlasIsThreaded()) {
     body(0, rows);
     return;
   }
-  // Never destroyed: at exit the process ends the thread, and no static
-  // destructor can run while a worker thread is still inside Share. Null
-  // when the system refuses another thread; then every copy runs here.
-  static CopyThread* const copy_thread = [] {
+  if (!worker_ && !refused_) {
     try {
-      return new CopyThread;
+      worker_ = std::make_unique<Worker>();
     } catch (const std::system_error&) {
-      return static_cast<CopyThread*>(nullptr);
+      refused_ = true;
     }
-  }();
-  const size_t chunk = std::max<size_t>(1, kChunkBytes / std::max<size_t>(row_bytes, 1));
-  if (copy_thread == nullptr || !copy_thread->Share(rows, chunk, body)) body(0, rows);
+  }
+  if (!worker_) {
+    body(0, rows);
+    return;
+  }
+  worker_->Share(rows, std::max<size_t>(1, kChunkBytes / std::max<size_t>(row_bytes, 1)), body);
 }
 
 }  // namespace nndl

@@ -16,11 +16,11 @@ Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
   args.Dispatch(1, "x", [&](auto zero) {
     using T = decltype(zero);
     const auto x = args.Array<T>(1, "x");
-    const auto mask = args.Array<T>(2, "mask", x.length);
-    const auto out = args.Array<T>(3, "out", x.length);
-    args.Disjoint<T>({{"mask", mask}}, {{"x", x}, {"out", out}});
-    args.SameOrDisjoint<T>({"out", out}, {"x", x});
-    dropout_forward(mt, static_cast<const T*>(x.data), mask.data, out.data, x.length, p);
+    const auto mask = args.Output<T>(2, "mask", x.length);
+    const auto out = args.Output<T>(3, "out", x.length);
+    args.Disjoint({{"mask", mask}}, {{"x", x}, {"out", out}});
+    args.SameOrDisjoint({"out", out}, {"x", x});
+    dropout_forward(mt, x.data, mask.data, out.data, x.length, p);
   });
   return info.Env().Undefined();
 }
@@ -32,19 +32,21 @@ Napi::Value DropoutBackward(const Napi::CallbackInfo& info) {
     using T = decltype(zero);
     const auto dout = args.Array<T>(0, "dout");
     const auto mask = args.Array<T>(1, "mask", dout.length);
-    const auto dx = args.Array<T>(2, "dx", dout.length);
-    args.SameOrDisjoint<T>({"dx", dx}, {"dout", dout});
-    args.SameOrDisjoint<T>({"dx", dx}, {"mask", mask});
-    dropout_backward(static_cast<const T*>(dout.data), static_cast<const T*>(mask.data), dx.data, dout.length);
+    const auto dx = args.Output<T>(2, "dx", dout.length);
+    args.SameOrDisjoint({"dx", dx}, {"dout", dout});
+    args.SameOrDisjoint({"dx", dx}, {"mask", mask});
+    dropout_backward(dout.data, mask.data, dx.data, dout.length);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"dropoutForward", DropoutForward},
+    {"dropoutBackward", DropoutBackward},
+};
+
 }  // namespace
 
-void RegisterDropout(Napi::Env env, Napi::Object exports) {
-  exports.Set("dropoutForward", Napi::Function::New(env, DropoutForward, "dropoutForward"));
-  exports.Set("dropoutBackward", Napi::Function::New(env, DropoutBackward, "dropoutBackward"));
-}
+const Family kDropoutBindings = kBindings;
 
 }  // namespace nndl

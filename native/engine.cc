@@ -93,11 +93,13 @@ Napi::Value SetThreadsBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"engineInfo", EngineInfo},
+    {"setThreads", SetThreadsBinding},
+};
+
 }  // namespace
 
-void RegisterEngine(Napi::Env env, Napi::Object exports) {
-  exports.Set("engineInfo", Napi::Function::New(env, EngineInfo, "engineInfo"));
-  exports.Set("setThreads", Napi::Function::New(env, SetThreadsBinding, "setThreads"));
-}
+const Family kEngineBindings = kBindings;
 
 }  // namespace nndl

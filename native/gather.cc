@@ -2,7 +2,6 @@
 
 #include "args.h"
 #include "bindings.h"
-#include "copy_thread.h"
 
 namespace nndl {
 namespace {
@@ -22,12 +21,10 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
     const auto idx = args.Labels(1, "idx", args.Array<int32_t>(1, "idx").length, src.length / row_len);
     args.Dispatch(2, "dst", [&](auto dst_zero) {
       using Dst = decltype(dst_zero);
-      const auto dst = args.Array<Dst>(2, "dst", idx.length * row_len);
+      const auto dst = args.Output<Dst>(2, "dst", idx.length * row_len);
       args.Disjoint({{"dst", dst}}, {{"src", src}});
-      const auto* s = static_cast<const Src*>(src.data);
-      const auto* rows = static_cast<const int32_t*>(idx.data);
-      ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
-        gather_rows(s, rows + begin, dst.data + begin * row_len, end - begin, row_len);
+      CopyThreadOf(info.Env()).ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
+        gather_rows(src.data, idx.data + begin, dst.data + begin * row_len, end - begin, row_len);
       });
     });
   });
@@ -45,27 +42,28 @@ Napi::Value GatherByteRows(const Napi::CallbackInfo& info) {
                                 std::to_string(row_len));
   }
   const auto idx = args.Labels(1, "idx", args.Array<int32_t>(1, "idx").length, src.length / row_len);
-  const View<double> mean = args.IsNull(2) ? View<double>{nullptr, 0} : args.Array<double>(2, "mean", row_len);
+  const View<const double> mean =
+      args.IsNull(2) ? View<const double>{nullptr, 0} : args.Array<double>(2, "mean", row_len);
   args.Dispatch(3, "dst", [&](auto zero) {
     using Dst = decltype(zero);
-    const auto dst = args.Array<Dst>(3, "dst", idx.length * row_len);
+    const auto dst = args.Output<Dst>(3, "dst", idx.length * row_len);
     args.Disjoint({{"dst", dst}}, {{"src", src}, {"mean", mean}});
     Dst* mean_dst = Scratch<Dst>(info.Env(), row_len);
-    round_mean(static_cast<const double*>(mean.data), mean_dst, row_len);
-    const auto* s = static_cast<const uint8_t*>(src.data);
-    const auto* rows = static_cast<const int32_t*>(idx.data);
-    ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
-      gather_byte_rows(s, rows + begin, mean_dst, dst.data + begin * row_len, end - begin, row_len);
+    round_mean(mean.data, mean_dst, row_len);
+    CopyThreadOf(info.Env()).ShareRows(idx.length, row_len * sizeof(Dst), [&](size_t begin, size_t end) {
+      gather_byte_rows(src.data, idx.data + begin, mean_dst, dst.data + begin * row_len, end - begin, row_len);
     });
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"gatherRows", GatherRows},
+    {"gatherByteRows", GatherByteRows},
+};
+
 }  // namespace
 
-void RegisterGather(Napi::Env env, Napi::Object exports) {
-  exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
-  exports.Set("gatherByteRows", Napi::Function::New(env, GatherByteRows, "gatherByteRows"));
-}
+const Family kGatherBindings = kBindings;
 
 }  // namespace nndl

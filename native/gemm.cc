@@ -19,18 +19,20 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     using T = decltype(zero);
     const auto a = args.Array<T>(6, "a", m * k);
     const auto b = args.Array<T>(7, "b", k * n);
-    const auto c = args.Array<T>(9, "c", m * n);
-    args.Disjoint<T>({{"c", c}}, {{"a", a}, {"b", b}});
+    const auto c = args.Output<T>(9, "c", m * n);
+    args.Disjoint({{"c", c}}, {{"a", a}, {"b", b}});
     EngineOf(info.Env()).Gemm<T>(ta ? Trans::Yes : Trans::No, tb ? Trans::Yes : Trans::No, int(m), int(n), int(k),
                                  T(alpha), a.data, b.data, T(beta), c.data);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"gemm", Gemm},
+};
+
 }  // namespace
 
-void RegisterGemm(Napi::Env env, Napi::Object exports) {
-  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
-}
+const Family kGemmBindings = kBindings;
 
 }  // namespace nndl

@@ -14,7 +14,7 @@ Napi::Value Cholesky(const Napi::CallbackInfo& info) {
   int result = 0;
   args.Dispatch(0, "a", [&](auto zero) {
     using T = decltype(zero);
-    const auto a = args.Array<T>(0, "a", n * n);
+    const auto a = args.Output<T>(0, "a", n * n);
     result = cholesky(a.data, int(n));
   });
   return Napi::Number::New(info.Env(), result);
@@ -28,8 +28,8 @@ Napi::Value CholeskySolve(const Napi::CallbackInfo& info) {
   args.Dispatch(0, "l", [&](auto zero) {
     using T = decltype(zero);
     const auto l = args.Array<T>(0, "l", n * n);
-    const auto b = args.Array<T>(1, "b", n * m);
-    args.Disjoint<T>({{"b", b}}, {{"l", l}});
+    const auto b = args.Output<T>(1, "b", n * m);
+    args.Disjoint({{"b", b}}, {{"l", l}});
     for (size_t i = 0; i < n; ++i) {
       if (!(l.data[i * n + i] > T(0))) args.Fail<Napi::RangeError>("l is not a Cholesky factor (its diagonal must be positive)");
     }
@@ -47,21 +47,23 @@ Napi::Value SymmetricEigen(const Napi::CallbackInfo& info) {
   int result = 0;
   args.Dispatch(0, "a", [&](auto zero) {
     using T = decltype(zero);
-    const auto a = args.Array<T>(0, "a", n * n);
-    const auto w = args.Array<T>(1, "w", n);
-    args.Disjoint<T>({{"w", w}, {"a", a}});
+    const auto a = args.Output<T>(0, "a", n * n);
+    const auto w = args.Output<T>(1, "w", n);
+    args.Disjoint({{"w", w}, {"a", a}});
     result = symmetric_eigen(a.data, w.data, int(n));
   });
   if (result != 0) args.Fail<Napi::RangeError>("the eigenvalue iteration did not converge (LAPACK info " + std::to_string(result) + ")");
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"cholesky", Cholesky},
+    {"choleskySolve", CholeskySolve},
+    {"symmetricEigen", SymmetricEigen},
+};
+
 }  // namespace
 
-void RegisterLinalg(Napi::Env env, Napi::Object exports) {
-  exports.Set("cholesky", Napi::Function::New(env, Cholesky, "cholesky"));
-  exports.Set("choleskySolve", Napi::Function::New(env, CholeskySolve, "choleskySolve"));
-  exports.Set("symmetricEigen", Napi::Function::New(env, SymmetricEigen, "symmetricEigen"));
-}
+const Family kLinalgBindings = kBindings;
 
 }  // namespace nndl

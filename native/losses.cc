@@ -16,9 +16,9 @@ Napi::Value Loss(const Napi::CallbackInfo& info, const char* fn, Kernel kernel) 
     using T = decltype(zero);
     const auto x = args.Array<T>(0, "x", n * c);
     const auto y = args.Labels(1, "y", n, c);
-    const auto dx = args.Array<T>(2, "dx", n * c);
-    args.Disjoint<T>({{"dx", dx}}, {{"x", x}});
-    loss = kernel(static_cast<const T*>(x.data), static_cast<const int32_t*>(y.data), dx.data, int(n), int(c));
+    const auto dx = args.Output<T>(2, "dx", n * c);
+    args.Disjoint({{"dx", dx}}, {{"x", x}});
+    loss = kernel(x.data, y.data, dx.data, int(n), int(c));
   });
   return Napi::Number::New(info.Env(), loss);
 }
@@ -35,11 +35,13 @@ Napi::Value SvmLoss(const Napi::CallbackInfo& info) {
   });
 }
 
+const Binding kBindings[] = {
+    {"softmaxLoss", SoftmaxLoss},
+    {"svmLoss", SvmLoss},
+};
+
 }  // namespace
 
-void RegisterLosses(Napi::Env env, Napi::Object exports) {
-  exports.Set("softmaxLoss", Napi::Function::New(env, SoftmaxLoss, "softmaxLoss"));
-  exports.Set("svmLoss", Napi::Function::New(env, SvmLoss, "svmLoss"));
-}
+const Family kLossBindings = kBindings;
 
 }  // namespace nndl

@@ -1,6 +1,7 @@
-// Memory advice for large typed arrays: transparent huge pages where the
-// kernel only grants them on request (THP "madvise" mode), so random row
-// gathers from a data set of hundreds of MB do not thrash the TLB.
+// Memory advice for the arrays of a data set (lib/data/huge-pages.ts asks for
+// it): transparent huge pages where the kernel only grants them on request
+// (THP "madvise" mode), so random row gathers from a data set of hundreds of
+// MB do not thrash the TLB.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,10 +58,12 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, ok);
 }
 
+const Binding kBindings[] = {
+    {"adviseHugePages", AdviseHugePages},
+};
+
 }  // namespace
 
-void RegisterMemory(Napi::Env env, Napi::Object exports) {
-  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages, "adviseHugePages"));
-}
+const Family kMemoryBindings = kBindings;
 
 }  // namespace nndl

@@ -23,16 +23,15 @@ Napi::Value Update(const Napi::CallbackInfo& info, const char* fn, std::initiali
     Named<T> state[2] = {{"", {nullptr, 0}}, {"", {nullptr, 0}}};
     for (size_t k = 0; k < states; ++k) {
       const char* name = state_names.begin()[k];
-      state[k] = {name, args.Array<T>(2 + k, name, w.length)};
+      state[k] = {name, args.Output<T>(2 + k, name, w.length)};
     }
-    const auto out = args.Array<T>(2 + states, "out", w.length);
-    args.SameOrDisjoint<T>({"out", out}, {"w", w});
-    args.Disjoint<T>({{"out", out}, state[0], state[1]}, {{"dw", dw}});
-    args.Disjoint<T>({state[0], state[1]}, {{"w", w}});
+    const auto out = args.Output<T>(2 + states, "out", w.length);
+    args.SameOrDisjoint({"out", out}, {"w", w});
+    args.Disjoint({{"out", out}, state[0], state[1]}, {{"dw", dw}});
+    args.Disjoint({state[0], state[1]}, {{"w", w}});
     double s[5] = {0, 0, 0, 0, 0};
     for (size_t k = 0; k < scalar_names.size(); ++k) s[k] = args.Number(3 + states + k, scalar_names.begin()[k]);
-    kernel(static_cast<const T*>(w.data), static_cast<const T*>(dw.data), state[0].view.data, state[1].view.data,
-           out.data, w.length, s);
+    kernel(w.data, dw.data, state[0].view.data, state[1].view.data, out.data, w.length, s);
   });
   return info.Env().Undefined();
 }
@@ -73,13 +72,15 @@ Napi::Value Adam(const Napi::CallbackInfo& info) {
                 });
 }
 
+const Binding kBindings[] = {
+    {"sgd", Sgd},
+    {"sgdMomentum", SgdMomentum},
+    {"rmsprop", Rmsprop},
+    {"adam", Adam},
+};
+
 }  // namespace
 
-void RegisterOptim(Napi::Env env, Napi::Object exports) {
-  exports.Set("sgd", Napi::Function::New(env, Sgd, "sgd"));
-  exports.Set("sgdMomentum", Napi::Function::New(env, SgdMomentum, "sgdMomentum"));
-  exports.Set("rmsprop", Napi::Function::New(env, Rmsprop, "rmsprop"));
-  exports.Set("adam", Napi::Function::New(env, Adam, "adam"));
-}
+const Family kOptimBindings = kBindings;
 
 }  // namespace nndl

@@ -9,7 +9,7 @@ namespace nndl {
 namespace {
 
 struct ImageRange {
-  View<uint8_t> src;
+  View<const uint8_t> src;
   size_t first, count, channels, plane;
   bool hwc;
 };
@@ -32,7 +32,7 @@ ImageRange Range(const Args& args) {
 Napi::Value PixelMean(const Napi::CallbackInfo& info) {
   Args args(info, "pixelMean", 7);
   const ImageRange r = Range(args);
-  const auto mean = args.Array<double>(6, "mean", r.channels * r.plane);
+  const auto mean = args.Output<double>(6, "mean", r.channels * r.plane);
   args.Disjoint({{"mean", mean}}, {{"src", r.src}});
   pixel_mean(r.src.data, r.first, r.count, r.channels, r.plane, r.hwc, mean.data);
   return info.Env().Undefined();
@@ -43,22 +43,24 @@ Napi::Value PixelsToFloat(const Napi::CallbackInfo& info) {
   Args args(info, "pixelsToFloat", 8);
   const ImageRange r = Range(args);
   const size_t size = r.channels * r.plane;
-  const View<double> mean = args.IsNull(6) ? View<double>{nullptr, 0} : args.Array<double>(6, "mean", size);
+  const View<const double> mean =
+      args.IsNull(6) ? View<const double>{nullptr, 0} : args.Array<double>(6, "mean", size);
   args.Dispatch(7, "dst", [&](auto zero) {
     using T = decltype(zero);
-    const auto dst = args.Array<T>(7, "dst", r.count * size);
+    const auto dst = args.Output<T>(7, "dst", r.count * size);
     args.Disjoint({{"dst", dst}}, {{"src", r.src}, {"mean", mean}});
-    pixels_to_float(r.src.data, r.first, r.count, r.channels, r.plane, r.hwc, static_cast<const double*>(mean.data),
-                    dst.data);
+    pixels_to_float(r.src.data, r.first, r.count, r.channels, r.plane, r.hwc, mean.data, dst.data);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"pixelMean", PixelMean},
+    {"pixelsToFloat", PixelsToFloat},
+};
+
 }  // namespace
 
-void RegisterPixels(Napi::Env env, Napi::Object exports) {
-  exports.Set("pixelMean", Napi::Function::New(env, PixelMean, "pixelMean"));
-  exports.Set("pixelsToFloat", Napi::Function::New(env, PixelsToFloat, "pixelsToFloat"));
-}
+const Family kPixelBindings = kBindings;
 
 }  // namespace nndl

@@ -22,10 +22,10 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   args.Dispatch(0, "x", [&](auto zero) {
     using T = decltype(zero);
     const auto x = args.Array<T>(0, "x", s.planes * s.h * s.w);
-    const auto out = args.Array<T>(1, "out", pooled);
-    const auto argmax = args.Array<int32_t>(2, "argmax", pooled);
-    args.Disjoint<uint8_t>({Bytes("out", out), Bytes("argmax", argmax)}, {Bytes("x", x)});
-    max_pool_forward(static_cast<const T*>(x.data), out.data, argmax.data, s);
+    const auto out = args.Output<T>(1, "out", pooled);
+    const auto argmax = args.Output<int32_t>(2, "argmax", pooled);
+    args.Disjoint({Bytes("out", out), Bytes("argmax", argmax)}, {Bytes("x", x)});
+    max_pool_forward(x.data, out.data, argmax.data, s);
   });
   return info.Env().Undefined();
 }
@@ -39,9 +39,9 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
     using T = decltype(zero);
     const auto dout = args.Array<T>(0, "dout", pooled);
     const auto argmax = args.Array<int32_t>(1, "argmax", pooled);
-    const auto dx = args.Array<T>(2, "dx", s.planes * s.h * s.w);
-    args.Disjoint<uint8_t>({Bytes("dx", dx)}, {Bytes("dout", dout), Bytes("argmax", argmax)});
-    if (!max_pool_backward(static_cast<const T*>(dout.data), static_cast<const int32_t*>(argmax.data), dx.data, s)) {
+    const auto dx = args.Output<T>(2, "dx", s.planes * s.h * s.w);
+    args.Disjoint({Bytes("dx", dx)}, {Bytes("dout", dout), Bytes("argmax", argmax)});
+    if (!max_pool_backward(dout.data, argmax.data, dx.data, s)) {
       args.Fail<Napi::RangeError>("argmax holds an offset outside its " + std::to_string(s.h) + "x" +
                                   std::to_string(s.w) + " plane");
     }
@@ -49,11 +49,13 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"maxPoolForward", MaxPoolForward},
+    {"maxPoolBackward", MaxPoolBackward},
+};
+
 }  // namespace
 
-void RegisterPool(Napi::Env env, Napi::Object exports) {
-  exports.Set("maxPoolForward", Napi::Function::New(env, MaxPoolForward, "maxPoolForward"));
-  exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward, "maxPoolBackward"));
-}
+const Family kPoolBindings = kBindings;
 
 }  // namespace nndl

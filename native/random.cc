@@ -22,7 +22,7 @@ Napi::Value RandomSeed(const Napi::CallbackInfo& info) {
 Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
   Args args(info, "randomUniform", 2);
   auto mt = StateArg(args, 0);
-  const auto out = args.Array<double>(1, "out");
+  const auto out = args.Output<double>(1, "out");
   args.Disjoint({{"out", out}});
   for (size_t i = 0; i < out.length; ++i) out.data[i] = mt.NextDouble();
   return info.Env().Undefined();
@@ -32,8 +32,8 @@ Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
 Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
   Args args(info, "randomGauss", 3);
   auto mt = StateArg(args, 0);
-  const auto gauss = args.Array<double>(1, "gauss", 2);
-  const auto out = args.Array<double>(2, "out");
+  const auto gauss = args.Output<double>(1, "gauss", 2);
+  const auto out = args.Output<double>(2, "out");
   args.Disjoint({{"gauss", gauss}, {"out", out}});
   for (size_t i = 0; i < out.length; ++i) out.data[i] = LegacyGauss(mt, gauss.data);
   return info.Env().Undefined();
@@ -43,7 +43,7 @@ Napi::Value RandomGauss(const Napi::CallbackInfo& info) {
 Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
   Args args(info, "randomBounded", 4);
   auto mt = StateArg(args, 0);
-  const auto out = args.Array<int32_t>(1, "out");
+  const auto out = args.Output<int32_t>(1, "out");
   args.Disjoint({{"out", out}});
   const double low = args.Number(2, "low"), range = args.Number(3, "range");
   if (!(range >= 0 && range <= 4294967295.0 && std::floor(range) == range)) {
@@ -63,7 +63,7 @@ Napi::Value RandomBounded(const Napi::CallbackInfo& info) {
 Napi::Value RandomSwaps(const Napi::CallbackInfo& info) {
   Args args(info, "randomSwaps", 2);
   auto mt = StateArg(args, 0);
-  const auto out = args.Array<int32_t>(1, "out");
+  const auto out = args.Output<int32_t>(1, "out");
   args.Disjoint({{"out", out}});
   if (out.length > 2147483647u) args.Fail<Napi::RangeError>("out is too long");
   for (size_t k = 0; k < out.length; ++k) {
@@ -72,14 +72,16 @@ Napi::Value RandomSwaps(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"randomSeed", RandomSeed},
+    {"randomUniform", RandomUniform},
+    {"randomGauss", RandomGauss},
+    {"randomBounded", RandomBounded},
+    {"randomSwaps", RandomSwaps},
+};
+
 }  // namespace
 
-void RegisterRandom(Napi::Env env, Napi::Object exports) {
-  exports.Set("randomSeed", Napi::Function::New(env, RandomSeed, "randomSeed"));
-  exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
-  exports.Set("randomGauss", Napi::Function::New(env, RandomGauss, "randomGauss"));
-  exports.Set("randomBounded", Napi::Function::New(env, RandomBounded, "randomBounded"));
-  exports.Set("randomSwaps", Napi::Function::New(env, RandomSwaps, "randomSwaps"));
-}
+const Family kRandomBindings = kBindings;
 
 }  // namespace nndl

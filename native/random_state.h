@@ -41,7 +41,7 @@ class CallerGenerator : public Mt19937 {
 // The generator of argument i. The state is written: no other array of the
 // call may share its memory.
 inline CallerGenerator StateArg(const Args& args, size_t i, bool seeding = false) {
-  const auto state = args.Array<uint32_t>(i, "state", kMtStateWords);
+  const auto state = args.Output<uint32_t>(i, "state", kMtStateWords);
   args.Disjoint({{"state", state}});
   return CallerGenerator(args, state.data, seeding);
 }

@@ -13,17 +13,19 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   args.Dispatch(0, "x", [&](auto zero) {
     using T = decltype(zero);
     const auto x = args.Array<T>(0, "x", n * c);
-    const auto out = args.Array<T>(1, "out", n * c);
-    args.SameOrDisjoint<T>({"out", out}, {"x", x});
-    softmax(static_cast<const T*>(x.data), out.data, n, c);
+    const auto out = args.Output<T>(1, "out", n * c);
+    args.SameOrDisjoint({"out", out}, {"x", x});
+    softmax(x.data, out.data, n, c);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"softmax", Softmax},
+};
+
 }  // namespace
 
-void RegisterSoftmax(Napi::Env env, Napi::Object exports) {
-  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
-}
+const Family kSoftmaxBindings = kBindings;
 
 }  // namespace nndl

@@ -27,17 +27,16 @@ Napi::Value SpatialBatchnormForwardTrain(const Napi::CallbackInfo& info) {
     const auto x = args.Array<T>(0, "x", z.len);
     const auto gamma = args.Array<T>(1, "gamma", z.c);
     const auto beta = args.Array<T>(2, "beta", z.c);
-    const auto rm = args.Array<T>(3, "runningMean", z.c);
-    const auto rv = args.Array<T>(4, "runningVar", z.c);
-    const auto out = args.Array<T>(5, "out", z.len);
-    const auto mean = args.Array<T>(6, "mean", z.c);
-    const auto inv_std = args.Array<T>(7, "invStd", z.c);
+    const auto rm = args.Output<T>(3, "runningMean", z.c);
+    const auto rv = args.Output<T>(4, "runningVar", z.c);
+    const auto out = args.Output<T>(5, "out", z.len);
+    const auto mean = args.Output<T>(6, "mean", z.c);
+    const auto inv_std = args.Output<T>(7, "invStd", z.c);
     // Not even out == x: backward reads x from the cache.
-    args.Disjoint<T>({{"runningMean", rm}, {"runningVar", rv}, {"out", out}, {"mean", mean}, {"invStd", inv_std}},
+    args.Disjoint({{"runningMean", rm}, {"runningVar", rv}, {"out", out}, {"mean", mean}, {"invStd", inv_std}},
                      {{"x", x}, {"gamma", gamma}, {"beta", beta}});
-    spatial_batchnorm_forward_train(static_cast<const T*>(x.data), static_cast<const T*>(gamma.data),
-                                    static_cast<const T*>(beta.data), rm.data, rv.data, out.data, mean.data,
-                                    inv_std.data, z.n, z.c, z.hw, eps, momentum);
+    spatial_batchnorm_forward_train(x.data, gamma.data, beta.data, rm.data, rv.data, out.data, mean.data, inv_std.data,
+                                    z.n, z.c, z.hw, eps, momentum);
   });
   return info.Env().Undefined();
 }
@@ -54,12 +53,10 @@ Napi::Value SpatialBatchnormForwardTest(const Napi::CallbackInfo& info) {
     const auto beta = args.Array<T>(2, "beta", z.c);
     const auto rm = args.Array<T>(3, "runningMean", z.c);
     const auto rv = args.Array<T>(4, "runningVar", z.c);
-    const auto out = args.Array<T>(5, "out", z.len);
-    args.SameOrDisjoint<T>({"out", out}, {"x", x});
-    args.Disjoint<T>({{"out", out}}, {{"gamma", gamma}, {"beta", beta}, {"runningMean", rm}, {"runningVar", rv}});
-    spatial_batchnorm_forward_test(static_cast<const T*>(x.data), static_cast<const T*>(gamma.data),
-                                   static_cast<const T*>(beta.data), static_cast<const T*>(rm.data),
-                                   static_cast<const T*>(rv.data), out.data, z.n, z.c, z.hw, eps);
+    const auto out = args.Output<T>(5, "out", z.len);
+    args.SameOrDisjoint({"out", out}, {"x", x});
+    args.Disjoint({{"out", out}}, {{"gamma", gamma}, {"beta", beta}, {"runningMean", rm}, {"runningVar", rv}});
+    spatial_batchnorm_forward_test(x.data, gamma.data, beta.data, rm.data, rv.data, out.data, z.n, z.c, z.hw, eps);
   });
   return info.Env().Undefined();
 }
@@ -75,26 +72,25 @@ Napi::Value SpatialBatchnormBackward(const Napi::CallbackInfo& info) {
     const auto gamma = args.Array<T>(2, "gamma", z.c);
     const auto mean = args.Array<T>(3, "mean", z.c);
     const auto inv_std = args.Array<T>(4, "invStd", z.c);
-    const auto dx = args.Array<T>(5, "dx", z.len);
-    const auto dgamma = args.Array<T>(6, "dgamma", z.c);
-    const auto dbeta = args.Array<T>(7, "dbeta", z.c);
-    args.Disjoint<T>({{"dx", dx}, {"dgamma", dgamma}, {"dbeta", dbeta}},
+    const auto dx = args.Output<T>(5, "dx", z.len);
+    const auto dgamma = args.Output<T>(6, "dgamma", z.c);
+    const auto dbeta = args.Output<T>(7, "dbeta", z.c);
+    args.Disjoint({{"dx", dx}, {"dgamma", dgamma}, {"dbeta", dbeta}},
                      {{"dout", dout}, {"x", x}, {"gamma", gamma}, {"mean", mean}, {"invStd", inv_std}});
-    spatial_batchnorm_backward(static_cast<const T*>(dout.data), static_cast<const T*>(x.data),
-                               static_cast<const T*>(gamma.data), static_cast<const T*>(mean.data),
-                               static_cast<const T*>(inv_std.data), dx.data, dgamma.data, dbeta.data, z.n, z.c, z.hw);
+    spatial_batchnorm_backward(dout.data, x.data, gamma.data, mean.data, inv_std.data, dx.data, dgamma.data, dbeta.data,
+                               z.n, z.c, z.hw);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"spatialBatchnormForwardTrain", SpatialBatchnormForwardTrain},
+    {"spatialBatchnormForwardTest", SpatialBatchnormForwardTest},
+    {"spatialBatchnormBackward", SpatialBatchnormBackward},
+};
+
 }  // namespace
 
-void RegisterSpatialBatchnorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("spatialBatchnormForwardTrain",
-              Napi::Function::New(env, SpatialBatchnormForwardTrain, "spatialBatchnormForwardTrain"));
-  exports.Set("spatialBatchnormForwardTest",
-              Napi::Function::New(env, SpatialBatchnormForwardTest, "spatialBatchnormForwardTest"));
-  exports.Set("spatialBatchnormBackward", Napi::Function::New(env, SpatialBatchnormBackward, "spatialBatchnormBackward"));
-}
+const Family kSpatialBatchnormBindings = kBindings;
 
 }  // namespace nndl

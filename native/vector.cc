@@ -13,7 +13,7 @@ Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   args.Dispatch(0, "x", [&](auto zero) {
     using T = decltype(zero);
     const auto x = args.Array<T>(0, "x");
-    s = sum_squares(static_cast<const T*>(x.data), x.length);
+    s = sum_squares(x.data, x.length);
   });
   return Napi::Number::New(info.Env(), s);
 }
@@ -25,9 +25,9 @@ Napi::Value Axpy(const Napi::CallbackInfo& info) {
   args.Dispatch(1, "x", [&](auto zero) {
     using T = decltype(zero);
     const auto x = args.Array<T>(1, "x");
-    const auto y = args.Array<T>(2, "y", x.length);
-    args.SameOrDisjoint<T>({"y", y}, {"x", x});
-    EngineOf(info.Env()).Axpy(x.length, static_cast<T>(alpha), static_cast<const T*>(x.data), y.data);
+    const auto y = args.Output<T>(2, "y", x.length);
+    args.SameOrDisjoint({"y", y}, {"x", x});
+    EngineOf(info.Env()).Axpy(x.length, static_cast<T>(alpha), x.data, y.data);
   });
   return info.Env().Undefined();
 }
@@ -39,9 +39,9 @@ Napi::Value ColumnSums(const Napi::CallbackInfo& info) {
   args.Dispatch(0, "a", [&](auto zero) {
     using T = decltype(zero);
     const auto a = args.Array<T>(0, "a", n * m);
-    const auto out = args.Array<T>(1, "out", m);
-    args.Disjoint<T>({{"out", out}}, {{"a", a}});
-    column_sums(static_cast<const T*>(a.data), out.data, int(n), int(m));
+    const auto out = args.Output<T>(1, "out", m);
+    args.Disjoint({{"out", out}}, {{"a", a}});
+    column_sums(a.data, out.data, int(n), int(m));
   });
   return info.Env().Undefined();
 }
@@ -53,20 +53,22 @@ Napi::Value SubtractRowVector(const Napi::CallbackInfo& info) {
   const auto v = args.Array<double>(1, "v", m);
   args.Dispatch(0, "a", [&](auto zero) {
     using T = decltype(zero);
-    const auto a = args.Array<T>(0, "a", n * m);
+    const auto a = args.Output<T>(0, "a", n * m);
     args.Disjoint({{"a", a}}, {{"v", v}});
-    subtract_row_vector(a.data, static_cast<const double*>(v.data), n, m);
+    subtract_row_vector(a.data, v.data, n, m);
   });
   return info.Env().Undefined();
 }
 
+const Binding kBindings[] = {
+    {"sumSquares", SumSquares},
+    {"axpy", Axpy},
+    {"columnSums", ColumnSums},
+    {"subtractRowVector", SubtractRowVector},
+};
+
 }  // namespace
 
-void RegisterVector(Napi::Env env, Napi::Object exports) {
-  exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
-  exports.Set("axpy", Napi::Function::New(env, Axpy, "axpy"));
-  exports.Set("columnSums", Napi::Function::New(env, ColumnSums, "columnSums"));
-  exports.Set("subtractRowVector", Napi::Function::New(env, SubtractRowVector, "subtractRowVector"));
-}
+const Family kVectorBindings = kBindings;
 
 }  // namespace nndl

@@ -3,6 +3,7 @@
  * exactly the rows a plain loop would, whatever the split, the precisions,
  * the BLAS thread count, or other threads gathering at the same time.
  */
+import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 
 import { addonPath, native } from '../lib/native';
@@ -122,4 +123,33 @@ test('workers and the main thread gathering at once all get their own rows', asy
     expect(firstDifference(dst, expected(src, idx, dst))).toBe(-1);
   }
   expect(await Promise.all(runs)).toEqual([0, 0]);
+});
+
+// Only a worker loads the addon, and its large gathers start its copy thread.
+// When the worker ends, Node unloads the addon: the copy thread must be gone
+// by then, or it runs unmapped code and the process dies (it did, by SIGSEGV,
+// while one copy thread served the whole process, unless it had gone to sleep
+// first). Five workers, one after another, each loading the addon again.
+const ALONE = `
+const { Worker } = require('node:worker_threads');
+const code = \`
+  const addon = require(\${JSON.stringify(process.argv[1])});
+  addon.setThreads(2);
+  const row = 3072, n = 400;
+  const src = new Float32Array(n * row), dst = new Float32Array(200 * row);
+  const idx = Int32Array.from({ length: 200 }, (_, i) => (i * 7) % n);
+  for (let k = 0; k < 50; k++) addon.gatherRows(src, idx, dst, row);
+\`;
+const codes = [];
+const next = () => {
+  if (codes.length === 5) return setTimeout(() => console.log('alive after workers that exited with', codes.join(' ')), 300);
+  new Worker(code, { eval: true }).on('exit', (c) => { codes.push(c); next(); });
+};
+next();
+`;
+
+test('workers that alone loaded the addon end with their copy threads, and the process lives on', () => {
+  const run = spawnSync(process.execPath, ['-e', ALONE, addonPath()], { encoding: 'utf8', timeout: 60_000 });
+  expect({ signal: run.signal, status: run.status, stdout: run.stdout.trim(), stderr: run.stderr })
+    .toEqual({ signal: null, status: 0, stdout: 'alive after workers that exited with 0 0 0 0 0', stderr: '' });
 });

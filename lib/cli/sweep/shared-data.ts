@@ -2,6 +2,7 @@
  * The training and validation data of a sweep in SharedArrayBuffers: posted
  * to a trial's thread with every task, it is shared, never copied.
  */
+import { adviseHugePages } from '../../data/huge-pages';
 import { Tensor, sharedZeros } from '../../tensor';
 import type { SplitData } from '../data';
 
@@ -21,9 +22,9 @@ export interface SharedData {
 /** The tensor's data in a SharedArrayBuffer: as it is when it already is, else copied there. */
 function share(t: Tensor): SharedTensor {
   if (t.data.buffer instanceof SharedArrayBuffer) return { data: t.data, shape: [...t.shape] };
-  const copy = sharedZeros(t.shape, t.dtype);
-  copy.data.set(t.data);
-  return { data: copy.data, shape: [...t.shape] };
+  const copy = adviseHugePages(sharedZeros(t.shape, t.dtype).data);
+  copy.set(t.data);
+  return { data: copy, shape: [...t.shape] };
 }
 
 function shareLabels(y: Int32Array): Int32Array {
