@@ -19,6 +19,8 @@
 
 #include <dnnl.hpp>
 #include <omp.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <atomic>
@@ -61,6 +63,39 @@ int UseThreads(int64_t work) {
   if (omp_get_max_threads() != n) omp_set_num_threads(n);
   return n;
 }
+
+// Held by every call that runs oneDNN's kernels, for as long as they run: it
+// sets the thread count (UseThreads) and blocks the asynchronous signals in
+// the calling thread. oneDNN 2.6's generated gemm kernels point rsp into the
+// heap while they run (oneDNN issue #4845, fixed in 3.11): a signal taken on
+// a thread inside one pushes its frame there and corrupts the heap. Ctrl-C
+// during training aborted about one run in fifty on a loaded machine, and a
+// stream of signals (a profiler's SIGPROF, a service's SIGUSR2) within a
+// second. OpenMP creates its workers inside such a call, so they inherit the
+// mask; a signal sent meanwhile stays pending and Node takes it when the call
+// returns. The signals a fault raises in this thread are left unblocked.
+class KernelCall {
+ public:
+  explicit KernelCall(int64_t work) : threads(UseThreads(work)) { pthread_sigmask(SIG_BLOCK, &Asynchronous(), &saved_); }
+  ~KernelCall() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  KernelCall(const KernelCall&) = delete;
+  KernelCall& operator=(const KernelCall&) = delete;
+
+  const int threads;
+
+ private:
+  static const sigset_t& Asynchronous() {
+    static const sigset_t set = [] {
+      sigset_t s;
+      sigfillset(&s);
+      for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&s, fault);
+      return s;
+    }();
+    return set;
+  }
+
+  sigset_t saved_;
+};
 
 void Check(dnnl_status_t status, const char* what) {
   if (status != dnnl_success) throw std::runtime_error(std::string(what) + " failed (status " + std::to_string(status) + ")");
@@ -270,15 +305,15 @@ OneDnn::~OneDnn() = default;
 
 void OneDnn::Gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, const float* b, float beta,
                   float* c) {
-  UseThreads(int64_t(m) * n * k);
+  const KernelCall call(int64_t(m) * n * k);
   Check(dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, ta ? m : k, b, tb ? k : n, beta, c, n),
         "dnnl_sgemm");
 }
 
 void OneDnn::Affine(const float* x, const float* w, const float* b, float* out, int n, int d, int m) {
-  const int threads = UseThreads(int64_t(n) * d * m);
+  const KernelCall call(int64_t(n) * d * m);
   try {
-    State::Matmul& mm = state_->Find(n, d, m, threads);
+    State::Matmul& mm = state_->Find(n, d, m, call.threads);
     // oneDNN takes non-const handles; it only reads x, w and b.
     mm.x.set_data_handle(const_cast<float*>(x));
     mm.w.set_data_handle(const_cast<float*>(w));
@@ -307,9 +342,9 @@ std::string Describe(const ConvDims& d) {
 }  // namespace
 
 const float* OneDnn::ConvForward(const float* x, const float* w, const ConvDims& d) {
-  const int threads = UseThreads(ConvWork(d));
+  const KernelCall call(ConvWork(d));
   try {
-    State::Conv& c = state_->FindConv(d, threads);
+    State::Conv& c = state_->FindConv(d, call.threads);
     Arena& arena = state_->arena;
     const size_t y_bytes = c.fy.plain.get_desc().get_size();
     arena.Reserve(Arena::Rounded(y_bytes) + c.fx.Bytes() + c.fw.Bytes() + c.fy.Bytes());
@@ -347,12 +382,12 @@ float* OneDnn::ConvGradient(const ConvDims& d) {
 }
 
 void OneDnn::ConvBackward(const float* x, const float* w, float* dx, float* dw, const ConvDims& d) {
-  const int threads = UseThreads(ConvWork(d));
+  const KernelCall call(ConvWork(d));
   if (state_->gradient == nullptr) throw std::logic_error("ConvBackward without ConvGradient");
   float* g = state_->gradient;
   state_->gradient = nullptr;
   try {
-    State::Conv& c = state_->FindConv(d, threads);
+    State::Conv& c = state_->FindConv(d, call.threads);
     Arena& arena = state_->arena;
     dnnl::stream& s = state_->stream;
     c.wx.Place(arena);
