@@ -192,6 +192,8 @@ withRedis('a trial that throws is retried up to its attempts, then failed with i
 
     const w = worker('faults');
     await w.waitFor(/^trial 4\/4 .*: val acc \d\.\d{3} \(/m);
+    // A retry goes back into the queue: trial 3's second attempt may still be running when trial 4 ends.
+    await w.waitFor(/^trial 3\/4 .*: attempt 2 of 2 failed/m);
     const one = (await queue.getJob('trial-1'))!;
     expect(await one.getState()).toBe('failed');
     expect(one.failedReason).toBe('malformed trial job: unknown field job.hello');
