@@ -108,7 +108,7 @@ export function evalNumericalGradientArray(
   return grad;
 }
 
-type Numbers = Tensor | ArrayLike<number> | number;
+export type Numbers = Tensor | ArrayLike<number> | number;
 
 function values(fn: string, name: string, v: Numbers): ArrayLike<number> {
   if (v instanceof Tensor) return v.data;
