@@ -36,7 +36,7 @@ export type { DropoutParam, DropoutCache } from './layers/dropout';
 export { matmul, columnSums, sumSquares, addScaled, argmaxRows } from './ops';
 export type { MatmulOptions } from './ops';
 export { sgd, sgdMomentum, rmsprop, adam, updateRules } from './optim';
-export type { OptimConfig, UpdateRule } from './optim';
+export type { OptimConfig, UpdateRule, UpdateRuleName } from './optim';
 export { StandaloneTwoLayerNet, accuracy } from './models/standalone-two-layer-net';
 export type { StandaloneTwoLayerNetOptions, TrainOptions, TrainStats } from './models/standalone-two-layer-net';
 export { TwoLayerNet } from './models/two-layer-net';

@@ -15,7 +15,7 @@ import { NonFiniteLossError } from './errors';
 import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
 import { argmaxRows } from './ops';
-import { sgd, updateRuleArg, type OptimConfig, type UpdateRule } from './optim';
+import { sgd, updateRuleArg, type OptimConfig, type UpdateRule, type UpdateRuleName } from './optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from './random';
 import { zerosLike } from './tensor';
 import {
@@ -56,7 +56,7 @@ export interface EpochEvent {
 
 export interface SolverOptions {
   /** 'sgd', 'sgd_momentum', 'rmsprop', 'adam' (or camelCase), or a function (default 'sgd'). */
-  updateRule?: string | UpdateRule;
+  updateRule?: UpdateRuleName | UpdateRule;
   /** Hyper-parameters given to the update rule; each parameter gets its own copy and state. */
   optimConfig?: OptimConfig;
   /** Factor applied to every learning rate after each epoch (default 1). */

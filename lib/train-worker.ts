@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { modelFromCheckpoint, type LoadedModel } from './models/load';
 import type { Checkpointable, Model } from './models/model';
 import { preprocessingArg, type ResolvedPreprocessing } from './models/preprocessing';
+import type { UpdateRuleName } from './optim';
 import type { EpochEvent, IterationEvent, SolverOptions } from './solver';
 import { Tensor, type FloatArray } from './tensor';
 import { invalidType, invalidValue, labelsArg, objectArg, positiveIntegerArg, type Labels } from './validate';
@@ -56,8 +57,8 @@ export type WorkerMessage =
 
 /** The Solver options that can cross to a worker: no functions (listen on the handle instead), seeds for rng. */
 export interface WorkerSolverOptions extends Omit<SolverOptions, 'updateRule' | 'rng' | 'onIteration' | 'onEpoch' | 'log'> {
-  /** 'sgd', 'sgd_momentum', 'rmsprop' or 'adam' (default 'sgd'). */
-  updateRule?: string;
+  /** 'sgd', 'sgd_momentum' (or 'sgdMomentum'), 'rmsprop' or 'adam' (default 'sgd'). */
+  updateRule?: UpdateRuleName;
   /** Seed for minibatch and accuracy sampling. */
   rng?: number;
   /** Log the Solver's lines to the process's stdout (default false). */

@@ -180,6 +180,7 @@ test('bad arguments', () => {
   expect(() => new Solver({} as Model, data)).toThrow(/Expected a model with params and loss\(\) for model/);
   expect(() => new Solver(model, { ...data, yTrain: train.y.subarray(0, 5) })).toThrow(/data\.yTrain has 5 labels but x has 10 rows/);
   expect(() => new Solver(model, { ...data, XTrain: [1] as never })).toThrow(TypeError);
+  // @ts-expect-error: the type names the update rules too.
   expect(() => new Solver(model, data, { updateRule: 'nesterov' })).toThrow(/options\.updateRule/);
   expect(() => new Solver(model, data, { batchSize: 0 })).toThrow(/options\.batchSize/);
   expect(() => new Solver(model, data, { onEpoch: 3 as never })).toThrow(/options\.onEpoch/);

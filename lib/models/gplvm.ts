@@ -20,7 +20,7 @@
  */
 import { choleskySolve, cholesky, eigh, logDetFromCholesky } from '../linalg';
 import { matmul, sumSquares } from '../ops';
-import { updateRuleArg, type OptimConfig } from '../optim';
+import { updateRuleArg, type OptimConfig, type UpdateRule, type UpdateRuleName } from '../optim';
 import { randomStateArg, type RandomSource } from '../random';
 import { Tensor, zeros } from '../tensor';
 import {
@@ -48,7 +48,7 @@ export interface GplvmFitOptions {
   /** 'pca' (default): the top principal directions of Y scaled by their eigenvalues' roots; 'random': small normal values. */
   init?: 'pca' | 'random';
   /** An update rule name or function (default 'adam'); it maximizes L by descending -L. */
-  optimizer?: string;
+  optimizer?: UpdateRuleName | UpdateRule;
   optimConfig?: OptimConfig;
   /** Also learn alpha and beta (as logarithms, so they stay positive); default false. */
   learnHyperparameters?: boolean;

@@ -10,7 +10,7 @@
  * e_n = W^T W x_n - x_n, computed for the whole batch with gemm calls.
  */
 import { addScaled, matmul, sumSquares } from '../ops';
-import { updateRuleArg, type OptimConfig, type UpdateRule } from '../optim';
+import { updateRuleArg, type OptimConfig, type UpdateRule, type UpdateRuleName } from '../optim';
 import { randomStateArg, type RandomSource } from '../random';
 import { native } from '../native';
 import { Tensor, empty, type DType } from '../tensor';
@@ -32,7 +32,7 @@ export interface AutoencoderTrainOptions {
   iterations?: number;
   /** Rows per step, sampled with replacement (default: the whole set, every step). */
   batchSize?: number;
-  updateRule?: string | UpdateRule;
+  updateRule?: UpdateRuleName | UpdateRule;
   optimConfig?: OptimConfig;
   rng?: RandomSource;
 }
