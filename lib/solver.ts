@@ -71,7 +71,7 @@ export interface SolverOptions {
   numValSamples?: number | null;
   /** Log the loss every this many iterations (default 10). */
   printEvery?: number;
-  /** Log progress (default true). */
+  /** Log the loss every printEvery iterations and the accuracies of every check (default false: a library is quiet unless asked). */
   verbose?: boolean;
   /** When set, the model is saved as `${checkpointName}_epoch_${epoch}.safetensors` after each check. */
   checkpointName?: string;
@@ -174,7 +174,7 @@ export class Solver {
     this.numTrainSamples = positiveIntegerArg(fn, 'options.numTrainSamples', o.numTrainSamples ?? 1000);
     this.numValSamples = o.numValSamples == null ? null : positiveIntegerArg(fn, 'options.numValSamples', o.numValSamples);
     this.printEvery = positiveIntegerArg(fn, 'options.printEvery', o.printEvery ?? 10);
-    this.verbose = booleanArg(fn, 'options.verbose', o.verbose ?? true);
+    this.verbose = booleanArg(fn, 'options.verbose', o.verbose ?? false);
     if (o.checkpointName !== undefined && typeof o.checkpointName !== 'string') {
       throw invalidType(fn, 'options.checkpointName', 'a string', o.checkpointName);
     }
