@@ -17,7 +17,9 @@ import { preprocessingArg, type ResolvedPreprocessing } from './models/preproces
 import type { UpdateRuleName } from './optim';
 import type { EpochEvent, IterationEvent, SolverOptions } from './solver';
 import { Tensor, type FloatArray } from './tensor';
-import { invalidType, invalidValue, labelsArg, objectArg, positiveIntegerArg, type Labels } from './validate';
+import {
+  invalidType, invalidValue, type KeySet, type Labels, labelsArg, objectArg, optionsObjectArg, positiveIntegerArg,
+} from './validate';
 
 /** A tensor as it crosses between threads. */
 interface TensorMessage {
@@ -78,6 +80,9 @@ export interface WorkerSolverOptions extends Omit<SolverOptions, 'updateRule' | 
    */
   nice?: number;
 }
+
+/** The keys of WorkerSolverOptions, checked against the type: an unknown key is an error. */
+const WORKER_SOLVER_OPTIONS = { updateRule: true, rng: true, verbose: true, blasThreads: true, nice: true, optimConfig: true, lrDecay: true, batchSize: true, numEpochs: true, numTrainSamples: true, numValSamples: true, printEvery: true, checkpointName: true, fuseSgd: true, augment: true } as const satisfies KeySet<WorkerSolverOptions>;
 
 /** How training went: the Solver's histories. */
 export interface TrainingHistory {
@@ -179,7 +184,7 @@ function inputMessage(fn: string, name: string, value: unknown, transfers: Array
 }
 
 function optionsMessage(fn: string, value: unknown): WorkerSolverOptions {
-  const o = value === undefined ? {} : objectArg(fn, 'solverOptions', value);
+  const o = value === undefined ? {} : optionsObjectArg(fn, 'solverOptions', value, WORKER_SOLVER_OPTIONS);
   for (const [key, v] of Object.entries(o)) {
     if (typeof v === 'function') {
       const hint = key === 'onEpoch' || key === 'onIteration' ? `; listen with .${key}() on the handle trainInWorker returns` : '';
