@@ -45,6 +45,12 @@ function shapeArgs(fn: string, args: readonly unknown[]): [number[], DType] {
   return [dims.map((d, i) => nonNegativeIntegerArg(fn, `shape[${i}]`, d)), dtypeArg(fn, 'dtype', dtype)];
 }
 
+/**
+ * An n-dimensional array: `data` (Float32Array or Float64Array, row-major,
+ * contiguous) viewed with `shape`; `dtype` follows from the array type. The
+ * object is frozen; kernels write into `data` in place. Made by zeros, empty,
+ * fromArray, linspace or `new Tensor(data, shape)` (which does not copy).
+ */
 export class Tensor {
   readonly dtype: DType;
   readonly shape: Shape;
