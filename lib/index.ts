@@ -1,6 +1,6 @@
 /** nndl: neural-network layers, models and training for Node.js on native OpenBLAS kernels. */
 export { Tensor, zeros, zerosLike, empty, emptyLike, sharedZeros, fromArray, linspace } from './tensor';
-export type { DType, FloatArray, Shape, NestedArray } from './tensor';
+export type { DType, FloatArray, Shape, ShapeArgs, NestedArray } from './tensor';
 export { NumpyRandomState } from './random';
 export type { Labels } from './validate';
 export { affineForward, affineBackward, affineBackwardSgd } from './layers/affine';
