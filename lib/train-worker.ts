@@ -184,13 +184,15 @@ function inputMessage(fn: string, name: string, value: unknown, transfers: Array
 }
 
 function optionsMessage(fn: string, value: unknown): WorkerSolverOptions {
-  const o = value === undefined ? {} : optionsObjectArg(fn, 'solverOptions', value, WORKER_SOLVER_OPTIONS);
+  const o = value === undefined ? {} : objectArg(fn, 'solverOptions', value);
+  // Functions first: the Solver's callbacks say where to listen instead, rather than being unknown keys.
   for (const [key, v] of Object.entries(o)) {
     if (typeof v === 'function') {
       const hint = key === 'onEpoch' || key === 'onIteration' ? `; listen with .${key}() on the handle trainInWorker returns` : '';
       throw invalidType(fn, `solverOptions.${key}`, `a value that can cross to a worker thread${hint}`, v);
     }
   }
+  optionsObjectArg(fn, 'solverOptions', o, WORKER_SOLVER_OPTIONS);
   if (o.rng !== undefined && typeof o.rng !== 'number') throw invalidType(fn, 'solverOptions.rng', 'a seed (a number)', o.rng);
   if (o.blasThreads !== undefined) positiveIntegerArg(fn, 'solverOptions.blasThreads', o.blasThreads);
   if (o.nice !== undefined && !(Number.isInteger(o.nice) && (o.nice as number) >= 0 && (o.nice as number) <= 19)) {
