@@ -79,7 +79,7 @@ function w3Model(seed: number): FullyConnectedNet {
   return new FullyConnectedNet(W3.hidden, { inputDim: INPUT_DIM, weightScale: W3.weightScale, dtype: W3.dtype, rng: seed });
 }
 
-const solverOptions = { updateRule: 'sgd', optimConfig: { learningRate: W3.learningRate }, batchSize: W3.batch, numEpochs: 1, verbose: false, rng: 1 };
+const solverOptions = { updateRule: 'sgd' as const, optimConfig: { learningRate: W3.learningRate }, batchSize: W3.batch, numEpochs: 1, verbose: false, rng: 1 };
 
 /** Starts the probes on the main thread; stop() ends them and returns their figures. */
 function probes(): () => Omit<PathResult, 'path' | 'seconds'> {

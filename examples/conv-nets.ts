@@ -112,7 +112,7 @@ async function cifar(): Promise<void> {
     XVal: data.XVal, yVal: data.yVal,
   };
   const overfit = new Solver(new ThreeLayerConvNet({ weightScale: 1e-2, rng }), first100, {
-    numEpochs: 15, batchSize: 50, updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, printEvery: 1, rng,
+    numEpochs: 15, batchSize: 50, updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, printEvery: 1, verbose: true, rng,
   });
   overfit.train();
   fs.writeFileSync(path.join(out, 'overfit-accuracy.svg'), await accuracyPlot(overfit.trainAccHistory, overfit.valAccHistory));
@@ -123,7 +123,7 @@ async function cifar(): Promise<void> {
   console.log('\n== One epoch of the full set: ThreeLayerConvNet, weight scale 1e-3, hidden 500, reg 1e-3, adam 1e-3, batch 50');
   const model = new ThreeLayerConvNet({ weightScale: 1e-3, hiddenDim: 500, reg: 1e-3, rng });
   const solver = new Solver(model, data, {
-    numEpochs: 1, batchSize: 50, updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, printEvery: 20, rng,
+    numEpochs: 1, batchSize: 50, updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, printEvery: 20, verbose: true, rng,
   });
   const t0 = Date.now();
   solver.train();

@@ -123,7 +123,7 @@ async function cifar(): Promise<void> {
   console.log('\n== 1.7 Solver: TwoLayerNet(hidden 200), sgd lr 1e-3, lr decay 0.95, 10 epochs, batch 100');
   const model = new TwoLayerNet({ hiddenDims: 200, rng });
   const solver = new Solver(model, data, {
-    updateRule: 'sgd', optimConfig: { learningRate: 1e-3 }, lrDecay: 0.95, numEpochs: 10, batchSize: 100, printEvery: 500, rng,
+    updateRule: 'sgd', optimConfig: { learningRate: 1e-3 }, lrDecay: 0.95, numEpochs: 10, batchSize: 100, printEvery: 500, verbose: true, rng,
   });
   const t0 = Date.now();
   solver.train();
@@ -141,7 +141,7 @@ async function cifar(): Promise<void> {
   };
   const deep = new FullyConnectedNet([100, 100], { weightScale: 3e-2, dtype: 'float64', rng });
   const overfit = new Solver(deep, first50, {
-    printEvery: 10, numEpochs: 20, batchSize: 25, updateRule: 'sgd', optimConfig: { learningRate: 1e-3 }, rng,
+    printEvery: 10, verbose: true, numEpochs: 20, batchSize: 25, updateRule: 'sgd', optimConfig: { learningRate: 1e-3 }, rng,
   });
   overfit.train();
   fs.writeFileSync(path.join(out, 'overfit-loss.svg'), await lossPlot(overfit.lossHistory));

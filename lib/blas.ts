@@ -17,6 +17,7 @@ export interface BlasInfo {
   env: Record<string, string>;
 }
 
+/** The BLAS library the addon runs on (OpenBLAS's config, core and threads) and the environment variables that steer it. */
 export function blasInfo(): BlasInfo {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k, v]) => /^(OPENBLAS_|OMP_|GOTO_)/.test(k) && v !== undefined),
@@ -25,6 +26,7 @@ export function blasInfo(): BlasInfo {
 }
 
 /**
+ * Sets the threads of the BLAS products, as setThreads does.
  * @deprecated Use setThreads, which governs both engines; this alias calls it
  * (and its errors name setThreads).
  */

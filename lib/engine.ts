@@ -25,6 +25,7 @@ export interface EngineInfo {
   available: EngineName[];
 }
 
+/** Which engine runs the float32 kernels, the threads the engines use, and the engines this build has. */
 export function engineInfo(): EngineInfo {
   return native().engineInfo();
 }

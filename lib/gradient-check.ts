@@ -4,7 +4,9 @@
  * these.
  */
 import { Tensor, zerosLike } from './tensor';
-import { booleanArg, invalidType, invalidValue, objectArg, positiveNumberArg, sameShape, tensorArg } from './validate';
+import {
+  booleanArg, invalidType, invalidValue, type KeySet, optionsObjectArg, positiveNumberArg, sameShape, tensorArg,
+} from './validate';
 
 function unravel(index: number, shape: readonly number[]): number[] {
   const out = new Array<number>(shape.length);
@@ -33,6 +35,9 @@ export interface NumericalGradientOptions {
   order?: 2 | 4;
 }
 
+/** The keys of NumericalGradientOptions, checked against the type: an unknown key is an error. */
+const NUMERICAL_GRADIENT_OPTIONS = { h: true, verbose: true, order: true } as const satisfies KeySet<NumericalGradientOptions>;
+
 /**
  * Numerical gradient of a scalar function at x. x is perturbed in place, one
  * element at a time, and restored; f must read x when called.
@@ -48,7 +53,7 @@ export function evalNumericalGradient(
   const fn = 'evalNumericalGradient';
   const func = functionArg<(x: Tensor) => number>(fn, 'f', f);
   const point = tensorArg(fn, 'x', x);
-  const opts = objectArg(fn, 'options', options);
+  const opts = optionsObjectArg(fn, 'options', options, NUMERICAL_GRADIENT_OPTIONS);
   const h = opts.h === undefined ? 1e-5 : positiveNumberArg(fn, 'options.h', opts.h);
   const verbose = opts.verbose === undefined ? true : booleanArg(fn, 'options.verbose', opts.verbose);
   if (opts.order !== undefined && opts.order !== 2 && opts.order !== 4) throw invalidValue(fn, 'options.order', '2 or 4', opts.order);
@@ -108,7 +113,7 @@ export function evalNumericalGradientArray(
   return grad;
 }
 
-type Numbers = Tensor | ArrayLike<number> | number;
+export type Numbers = Tensor | ArrayLike<number> | number;
 
 function values(fn: string, name: string, v: Numbers): ArrayLike<number> {
   if (v instanceof Tensor) return v.data;

@@ -1,6 +1,6 @@
 /** nndl: neural-network layers, models and training for Node.js on native OpenBLAS kernels. */
 export { Tensor, zeros, zerosLike, empty, emptyLike, sharedZeros, fromArray, linspace } from './tensor';
-export type { DType, FloatArray, Shape, NestedArray } from './tensor';
+export type { DType, FloatArray, Shape, ShapeArgs, NestedArray } from './tensor';
 export { NumpyRandomState } from './random';
 export type { Labels } from './validate';
 export { affineForward, affineBackward, affineBackwardSgd } from './layers/affine';
@@ -26,7 +26,7 @@ export { flattenForward, flattenBackward } from './layers/flatten';
 export { convReluForward, convReluBackward, convReluPoolForward, convReluPoolBackward } from './layer-utils';
 export type { ConvReluCache, ConvReluPoolCache } from './layer-utils';
 export { evalNumericalGradient, evalNumericalGradientArray, relError } from './gradient-check';
-export type { NumericalGradientOptions } from './gradient-check';
+export type { NumericalGradientOptions, Numbers } from './gradient-check';
 export { defaultRandomState, seed } from './random';
 export type { RandomSource } from './random';
 export { batchnormForward, batchnormBackward } from './layers/batchnorm';
@@ -36,7 +36,7 @@ export type { DropoutParam, DropoutCache } from './layers/dropout';
 export { matmul, columnSums, sumSquares, addScaled, argmaxRows } from './ops';
 export type { MatmulOptions } from './ops';
 export { sgd, sgdMomentum, rmsprop, adam, updateRules } from './optim';
-export type { OptimConfig, UpdateRule } from './optim';
+export type { OptimConfig, UpdateRule, UpdateRuleName } from './optim';
 export { StandaloneTwoLayerNet, accuracy } from './models/standalone-two-layer-net';
 export type { StandaloneTwoLayerNetOptions, TrainOptions, TrainStats } from './models/standalone-two-layer-net';
 export { TwoLayerNet } from './models/two-layer-net';
@@ -48,11 +48,15 @@ export { ThreeLayerConvNet } from './models/three-layer-conv-net';
 export type { ThreeLayerConvNetOptions } from './models/three-layer-conv-net';
 export type { SequentialOptions, LayerInput, InitRule } from './models/sequential';
 export { LAYERS, LOSSES } from './layers/specs';
-export type { LayerKind, LossKind, LayerSpec, ParamDef, GradcheckSample } from './layers/specs';
+export type {
+  LayerKind, LossKind, LayerSpec, ParamDef, GradcheckSample, Role, LayerEnv, ForwardRun, BackwardRun, SgdRun, DirectLayer, Token,
+} from './layers/specs';
+export type { NativeBinding } from './native';
 export { parseLayers, formatLayers, layerGrammar } from './layers/layer-string';
-export type { Model, Params, ModelLossOptions } from './models/model';
-export type { Classifier, PredictInput, PredictOptions, ScoresOptions } from './models/predict';
-export type { Preprocessing, TrainingSummary, InputLayout, RawImages } from './models/preprocessing';
+export type { Model, Params, ModelLossOptions, Checkpointable } from './models/model';
+export type { Checkpoint } from './models/checkpoint';
+export type { Classifier, Predictor, PredictInput, PredictOptions, ScoresOptions, InputOptions } from './models/predict';
+export type { Preprocessing, ResolvedPreprocessing, TrainingSummary, InputLayout, RawImages } from './models/preprocessing';
 export { loadModel, loadModelAsync } from './models/load';
 export type { LoadedModel, LoadAsyncOptions } from './models/load';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './io/safetensors';
@@ -69,7 +73,7 @@ export type { Cifar10, Cifar10Data, Cifar10DataOptions, Cifar10Pixels, PixelArra
 export { downloadCifar10, cacheDir, CIFAR10_ARCHIVES } from './data/download';
 export type { DownloadOptions } from './data/download';
 export { readPickle } from './data/pickle';
-export type { PickleValue, NdArray } from './data/pickle';
+export type { PickleValue, PickleDict, PickleObject, NdArray } from './data/pickle';
 export { blasInfo, setBlasThreads } from './blas';
 export type { BlasInfo } from './blas';
 export { engineInfo, setThreads } from './engine';

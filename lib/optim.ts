@@ -43,6 +43,9 @@ export interface OptimConfig {
 /** The signature every update rule has. */
 export type UpdateRule = (w: Tensor, dw: Tensor, config?: OptimConfig, options?: ForwardOptions) => [Tensor, OptimConfig];
 
+/** The names an update rule is given by: the reference's (snake_case) and the camelCase of sgdMomentum. */
+export type UpdateRuleName = 'sgd' | 'sgd_momentum' | 'sgdMomentum' | 'rmsprop' | 'adam';
+
 interface Checked {
   w: Tensor;
   dw: Tensor;
@@ -138,7 +141,7 @@ export function adam(w: Tensor, dw: Tensor, config?: OptimConfig, options?: Forw
 }
 
 /** The rules by the names the reference's Solver takes (snake_case) and their camelCase exports. */
-export const updateRules: Readonly<Record<string, UpdateRule>> = Object.freeze({
+export const updateRules: Readonly<Record<UpdateRuleName, UpdateRule>> = Object.freeze({
   sgd,
   sgd_momentum: sgdMomentum,
   sgdMomentum,
@@ -150,6 +153,6 @@ export const updateRules: Readonly<Record<string, UpdateRule>> = Object.freeze({
 export function updateRuleArg(fn: string, name: string, value: unknown): UpdateRule {
   if (typeof value === 'function') return value as UpdateRule;
   if (typeof value !== 'string') throw invalidType(fn, name, 'the name of an update rule or a function', value);
-  if (Object.prototype.hasOwnProperty.call(updateRules, value)) return updateRules[value];
+  if (Object.prototype.hasOwnProperty.call(updateRules, value)) return updateRules[value as UpdateRuleName];
   throw invalidValue(fn, name, `one of ${Object.keys(updateRules).join(', ')} or a function`, value);
 }

@@ -38,6 +38,11 @@ function int32Arg(fn: string, name: string, value: unknown): number {
   return v;
 }
 
+/**
+ * numpy's `np.random.RandomState(seed)`: the same seed gives the same draws as
+ * numpy (rand, randn, randint, choice, permutation, normal, ...). Pass one as
+ * `rng` to a model or the Solver to make a run repeatable.
+ */
 export class NumpyRandomState {
   /**
    * MT19937 key (624 words) and position: the state native draws advance,

@@ -15,11 +15,11 @@ import { NonFiniteLossError } from './errors';
 import { saveModel } from './models/checkpoint';
 import type { Model, Params } from './models/model';
 import { argmaxRows } from './ops';
-import { sgd, updateRuleArg, type OptimConfig, type UpdateRule } from './optim';
+import { sgd, updateRuleArg, type OptimConfig, type UpdateRule, type UpdateRuleName } from './optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from './random';
 import { zerosLike } from './tensor';
 import {
-  booleanArg, invalidType, labelsArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, type Labels,
+  booleanArg, invalidType, type KeySet, type Labels, labelsArg, nonNegativeNumberArg, objectArg, optionsObjectArg, positiveIntegerArg,
 } from './validate';
 
 export type { ByteImages, SolverInput, AugmentOptions } from './data/batcher';
@@ -56,7 +56,7 @@ export interface EpochEvent {
 
 export interface SolverOptions {
   /** 'sgd', 'sgd_momentum', 'rmsprop', 'adam' (or camelCase), or a function (default 'sgd'). */
-  updateRule?: string | UpdateRule;
+  updateRule?: UpdateRuleName | UpdateRule;
   /** Hyper-parameters given to the update rule; each parameter gets its own copy and state. */
   optimConfig?: OptimConfig;
   /** Factor applied to every learning rate after each epoch (default 1). */
@@ -71,7 +71,7 @@ export interface SolverOptions {
   numValSamples?: number | null;
   /** Log the loss every this many iterations (default 10). */
   printEvery?: number;
-  /** Log progress (default true). */
+  /** Log the loss every printEvery iterations and the accuracies of every check (default false: a library is quiet unless asked). */
   verbose?: boolean;
   /** When set, the model is saved as `${checkpointName}_epoch_${epoch}.safetensors` after each check. */
   checkpointName?: string;
@@ -97,12 +97,23 @@ export interface SolverOptions {
   log?: (line: string) => void;
 }
 
+/** The keys of SolverOptions, checked against the type: an unknown key is an error. */
+const SOLVER_OPTIONS = { updateRule: true, optimConfig: true, lrDecay: true, batchSize: true, numEpochs: true, numTrainSamples: true, numValSamples: true, printEvery: true, verbose: true, checkpointName: true, rng: true, fuseSgd: true, augment: true, onIteration: true, onEpoch: true, log: true } as const satisfies KeySet<SolverOptions>;
+
 function callbackArg<F>(fn: string, name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw invalidType(fn, name, 'a function', value);
   return value as F;
 }
 
+/**
+ * Trains a classification model by minibatch gradient descent, as the
+ * reference's `solver.py`: `new Solver(model, {XTrain, yTrain, XVal, yVal},
+ * options)`, then train() (or trainAsync()). It checks the train and
+ * validation accuracies after each epoch, keeps the best parameters in the
+ * model at the end, and records lossHistory, trainAccHistory and
+ * valAccHistory. Quiet unless `verbose: true`.
+ */
 export class Solver {
   readonly model: Model;
   /** Loss of every iteration. */
@@ -165,7 +176,7 @@ export class Solver {
       throw new RangeError(`${fn}: data.XVal has examples of shape [${this.XVal.shape.slice(1)}] but data.XTrain of [${XTrain.shape.slice(1)}]`);
     }
 
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, SOLVER_OPTIONS);
     this.updateRule = updateRuleArg(fn, 'options.updateRule', o.updateRule ?? 'sgd');
     const optimConfig = o.optimConfig === undefined ? {} : objectArg(fn, 'options.optimConfig', o.optimConfig);
     this.lrDecay = nonNegativeNumberArg(fn, 'options.lrDecay', o.lrDecay ?? 1);
@@ -174,7 +185,7 @@ export class Solver {
     this.numTrainSamples = positiveIntegerArg(fn, 'options.numTrainSamples', o.numTrainSamples ?? 1000);
     this.numValSamples = o.numValSamples == null ? null : positiveIntegerArg(fn, 'options.numValSamples', o.numValSamples);
     this.printEvery = positiveIntegerArg(fn, 'options.printEvery', o.printEvery ?? 10);
-    this.verbose = booleanArg(fn, 'options.verbose', o.verbose ?? true);
+    this.verbose = booleanArg(fn, 'options.verbose', o.verbose ?? false);
     if (o.checkpointName !== undefined && typeof o.checkpointName !== 'string') {
       throw invalidType(fn, 'options.checkpointName', 'a string', o.checkpointName);
     }

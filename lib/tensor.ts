@@ -24,6 +24,33 @@ function shapeArg(fn: string, name: string, value: unknown): number[] {
   return value.map((d, i) => nonNegativeIntegerArg(fn, `${name}[${i}]`, d));
 }
 
+/**
+ * How the creators take a shape, numpy's two ways: one array (`zeros([2, 3])`)
+ * or the dimensions as arguments (`zeros(2, 3)`), the dtype after either.
+ */
+export type ShapeArgs = [shape: Shape, dtype?: DType] | number[] | [...dims: number[], dtype: DType];
+
+/** The shape and dtype of a creator's arguments (see ShapeArgs); float64 when no dtype is given. */
+function shapeArgs(fn: string, args: readonly unknown[]): [number[], DType] {
+  if (Array.isArray(args[0])) {
+    if (args.length > 2) throw invalidValue(fn, 'arguments', 'a shape array and at most a dtype', `${args.length} arguments`);
+    return [shapeArg(fn, 'shape', args[0]), dtypeArg(fn, 'dtype', args[1] ?? 'float64')];
+  }
+  if (typeof args[0] !== 'number') {
+    throw invalidType(fn, 'shape', 'an array of non-negative integers or the dimensions as numbers', args[0]);
+  }
+  const last = args.length - 1;
+  const dims = typeof args[last] === 'string' ? args.slice(0, last) : args;
+  const dtype = dims.length === args.length ? 'float64' : args[last];
+  return [dims.map((d, i) => nonNegativeIntegerArg(fn, `shape[${i}]`, d)), dtypeArg(fn, 'dtype', dtype)];
+}
+
+/**
+ * An n-dimensional array: `data` (Float32Array or Float64Array, row-major,
+ * contiguous) viewed with `shape`; `dtype` follows from the array type. The
+ * object is frozen; kernels write into `data` in place. Made by zeros, empty,
+ * fromArray, linspace or `new Tensor(data, shape)` (which does not copy).
+ */
 export class Tensor {
   readonly dtype: DType;
   readonly shape: Shape;
@@ -61,24 +88,29 @@ export class Tensor {
   }
 
   /**
-   * The same data viewed with another shape (no copy). One dimension may be
-   * -1 and is then inferred, as in numpy.
+   * The same data viewed with another shape (no copy), given as an array
+   * (`t.reshape([3, 2])`) or as dimensions (`t.reshape(3, 2)`). One dimension
+   * may be -1 and is then inferred, as in numpy.
    */
-  reshape(...shape: number[]): Tensor {
+  reshape(...args: [shape: Shape] | number[]): Tensor {
     const fn = 'reshape';
     attachedArg(fn, 'the tensor', this);
+    if (Array.isArray(args[0]) && args.length > 1) {
+      throw invalidValue(fn, 'arguments', 'one shape array or the dimensions as numbers', `${args.length} arguments`);
+    }
+    const shape: readonly unknown[] = Array.isArray(args[0]) ? args[0] : args;
     const inferred = shape.indexOf(-1);
     if (inferred !== shape.lastIndexOf(-1)) throw invalidValue(fn, 'shape', 'at most one -1', shape);
     const dims = shape.map((d, i) => (i === inferred ? 1 : nonNegativeIntegerArg(fn, `shape[${i}]`, d)));
     const known = product(dims);
     if (inferred >= 0) {
       if (known === 0 || this.size % known !== 0) {
-        throw new RangeError(`${fn}: cannot reshape ${formatShape(this.shape)} to ${formatShape(shape)}`);
+        throw new RangeError(`${fn}: cannot reshape ${formatShape(this.shape)} to ${formatShape(shape as number[])}`);
       }
       dims[inferred] = this.size / known;
     }
     if (product(dims) !== this.size) {
-      throw new RangeError(`${fn}: cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape)}`);
+      throw new RangeError(`${fn}: cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape as number[])}`);
     }
     return new Tensor(this.data, dims);
   }
@@ -108,10 +140,10 @@ export class Tensor {
   }
 }
 
-/** A tensor of zeros. */
-export function zeros(shape: Shape, dtype: DType = 'float64'): Tensor {
-  const dims = shapeArg('zeros', 'shape', shape);
-  return new Tensor(new ARRAY_TYPES[dtypeArg('zeros', 'dtype', dtype)](product(dims)), dims);
+/** A tensor of zeros: `zeros([2, 3])` or `zeros(2, 3)`, float64 unless a dtype follows (`zeros(2, 3, 'float32')`). */
+export function zeros(...args: ShapeArgs): Tensor {
+  const [dims, dtype] = shapeArgs('zeros', args);
+  return new Tensor(new ARRAY_TYPES[dtype](product(dims)), dims);
 }
 
 /**
@@ -120,10 +152,11 @@ export function zeros(shape: Shape, dtype: DType = 'float64'): Tensor {
  * cost as much as the kernel's own work. Its data is a whole ArrayBuffer of
  * its own (allocUnsafeSlow, not allocUnsafe's shared pool): posting or
  * cloning `t.data.buffer` sends exactly the tensor's bytes, nothing else.
+ * The shape and dtype are given as to zeros.
  */
-export function empty(shape: Shape, dtype: DType = 'float64'): Tensor {
-  const dims = shapeArg('empty', 'shape', shape);
-  const type = ARRAY_TYPES[dtypeArg('empty', 'dtype', dtype)];
+export function empty(...args: ShapeArgs): Tensor {
+  const [dims, dtype] = shapeArgs('empty', args);
+  const type = ARRAY_TYPES[dtype];
   const length = product(dims);
   const buffer = Buffer.allocUnsafeSlow(length * type.BYTES_PER_ELEMENT).buffer as ArrayBuffer;
   return new Tensor(new type(buffer, 0, length), dims);
@@ -141,10 +174,13 @@ export function emptyLike(t: Tensor): Tensor {
   return empty(like.shape, like.dtype);
 }
 
-/** A zero tensor whose data lives in a SharedArrayBuffer, which worker threads can read without a copy. */
-export function sharedZeros(shape: Shape, dtype: DType = 'float64'): Tensor {
-  const dims = shapeArg('sharedZeros', 'shape', shape);
-  const type = ARRAY_TYPES[dtypeArg('sharedZeros', 'dtype', dtype)];
+/**
+ * A zero tensor whose data lives in a SharedArrayBuffer, which worker threads
+ * can read without a copy; the shape and dtype are given as to zeros.
+ */
+export function sharedZeros(...args: ShapeArgs): Tensor {
+  const [dims, dtype] = shapeArgs('sharedZeros', args);
+  const type = ARRAY_TYPES[dtype];
   const buffer = new SharedArrayBuffer(product(dims) * type.BYTES_PER_ELEMENT) as unknown as ArrayBuffer;
   return new Tensor(new type(buffer), dims);
 }
@@ -160,11 +196,13 @@ const MAX_NESTING = 64;
 
 /**
  * A tensor from numbers nested in arrays (rectangular, as numpy requires) or
- * from a flat typed array. The data is copied.
+ * from a flat typed array. The data is copied. Without a dtype, a
+ * Float32Array stays float32 and anything else becomes float64, as numpy's
+ * `np.array` keeps a float32 array's dtype.
  */
-export function fromArray(values: NestedArray | ArrayLike<number>, dtype: DType = 'float64'): Tensor {
+export function fromArray(values: NestedArray | ArrayLike<number>, dtype?: DType): Tensor {
   const fn = 'fromArray';
-  const type = ARRAY_TYPES[dtypeArg(fn, 'dtype', dtype)];
+  const type = ARRAY_TYPES[dtypeArg(fn, 'dtype', dtype ?? (values instanceof Float32Array ? 'float32' : 'float64'))];
   if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
     return new Tensor(type.from(values as ArrayLike<number>), [(values as ArrayLike<number>).length]);
   }

@@ -14,9 +14,12 @@ import { Worker } from 'node:worker_threads';
 import { modelFromCheckpoint, type LoadedModel } from './models/load';
 import type { Checkpointable, Model } from './models/model';
 import { preprocessingArg, type ResolvedPreprocessing } from './models/preprocessing';
+import type { UpdateRuleName } from './optim';
 import type { EpochEvent, IterationEvent, SolverOptions } from './solver';
 import { Tensor, type FloatArray } from './tensor';
-import { invalidType, invalidValue, labelsArg, objectArg, positiveIntegerArg, type Labels } from './validate';
+import {
+  invalidType, invalidValue, type KeySet, type Labels, labelsArg, objectArg, optionsObjectArg, positiveIntegerArg,
+} from './validate';
 
 /** A tensor as it crosses between threads. */
 interface TensorMessage {
@@ -56,8 +59,8 @@ export type WorkerMessage =
 
 /** The Solver options that can cross to a worker: no functions (listen on the handle instead), seeds for rng. */
 export interface WorkerSolverOptions extends Omit<SolverOptions, 'updateRule' | 'rng' | 'onIteration' | 'onEpoch' | 'log'> {
-  /** 'sgd', 'sgd_momentum', 'rmsprop' or 'adam' (default 'sgd'). */
-  updateRule?: string;
+  /** 'sgd', 'sgd_momentum' (or 'sgdMomentum'), 'rmsprop' or 'adam' (default 'sgd'). */
+  updateRule?: UpdateRuleName;
   /** Seed for minibatch and accuracy sampling. */
   rng?: number;
   /** Log the Solver's lines to the process's stdout (default false). */
@@ -77,6 +80,9 @@ export interface WorkerSolverOptions extends Omit<SolverOptions, 'updateRule' | 
    */
   nice?: number;
 }
+
+/** The keys of WorkerSolverOptions, checked against the type: an unknown key is an error. */
+const WORKER_SOLVER_OPTIONS = { updateRule: true, rng: true, verbose: true, blasThreads: true, nice: true, optimConfig: true, lrDecay: true, batchSize: true, numEpochs: true, numTrainSamples: true, numValSamples: true, printEvery: true, checkpointName: true, fuseSgd: true, augment: true } as const satisfies KeySet<WorkerSolverOptions>;
 
 /** How training went: the Solver's histories. */
 export interface TrainingHistory {
@@ -179,12 +185,14 @@ function inputMessage(fn: string, name: string, value: unknown, transfers: Array
 
 function optionsMessage(fn: string, value: unknown): WorkerSolverOptions {
   const o = value === undefined ? {} : objectArg(fn, 'solverOptions', value);
+  // Functions first: the Solver's callbacks say where to listen instead, rather than being unknown keys.
   for (const [key, v] of Object.entries(o)) {
     if (typeof v === 'function') {
       const hint = key === 'onEpoch' || key === 'onIteration' ? `; listen with .${key}() on the handle trainInWorker returns` : '';
       throw invalidType(fn, `solverOptions.${key}`, `a value that can cross to a worker thread${hint}`, v);
     }
   }
+  optionsObjectArg(fn, 'solverOptions', o, WORKER_SOLVER_OPTIONS);
   if (o.rng !== undefined && typeof o.rng !== 'number') throw invalidType(fn, 'solverOptions.rng', 'a seed (a number)', o.rng);
   if (o.blasThreads !== undefined) positiveIntegerArg(fn, 'solverOptions.blasThreads', o.blasThreads);
   if (o.nice !== undefined && !(Number.isInteger(o.nice) && (o.nice as number) >= 0 && (o.nice as number) <= 19)) {

@@ -9,9 +9,9 @@ import { formatShape, invalidValue } from './value-checks';
 
 export {
   attachedArg, booleanArg, describe, dtypeArg, formatShape, invalidType, invalidValue, labelsArg,
-  nonNegativeIntegerArg, nonNegativeNumberArg, numberArg, objectArg, positiveIntegerArg, positiveNumberArg,
+  nonNegativeIntegerArg, nonNegativeNumberArg, numberArg, objectArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg,
 } from './value-checks';
-export type { Labels } from './value-checks';
+export type { KeySet, Labels } from './value-checks';
 export { tensorArg } from './tensor';
 
 /** A tensor with at least one element, as every kernel needs. */

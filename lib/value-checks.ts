@@ -94,6 +94,63 @@ export function objectArg(fn: string, name: string, value: unknown): Record<stri
   return value as Record<string, unknown>;
 }
 
+/**
+ * Every key of an options type, written once as `{a: true, b: true}`; declared
+ * `satisfies KeySet<Options>`, so the compiler refuses a list that misses an
+ * option or names one the type does not have.
+ */
+export type KeySet<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * `value` as an options object (see objectArg) whose own keys are all in
+ * `keys`: an unknown key, most often a misspelt option that would otherwise
+ * be ignored without a word, is a TypeError naming it and the nearest known
+ * key (by edit distance), or every known key when none is near.
+ */
+export function optionsObjectArg<T>(fn: string, name: string, value: unknown, keys: KeySet<T>): Record<string, unknown> {
+  const o = objectArg(fn, name, value);
+  for (const key of Object.keys(o)) {
+    if (Object.prototype.hasOwnProperty.call(keys, key)) continue;
+    const known = Object.keys(keys);
+    const nearest = nearestKey(key, known);
+    throw new TypeError(
+      `${fn}: Expected a known option for ${name} but received unknown key ${JSON.stringify(key)}; ` +
+        (nearest === undefined ? `the options are ${known.join(', ')}` : `did you mean ${nearest}?`),
+    );
+  }
+  return o;
+}
+
+/** The key nearest to `key` if a typo could explain it: at most a third of its letters (and one at least) changed. */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+/**
+ * Edit distance counting one for each inserted, deleted or substituted
+ * character and for each swap of two neighbours (`alhpa` is one from `alpha`),
+ * the optimal-string-alignment form of Damerau-Levenshtein.
+ */
+function editDistance(a: string, b: string): number {
+  let before = new Array<number>(b.length + 1).fill(0);
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) next[j] = Math.min(next[j], before[j - 2] + 1);
+    }
+    [before, row] = [row, next];
+  }
+  return row[b.length];
+}
+
 export function numberArg(fn: string, name: string, value: unknown): number {
   if (typeof value !== 'number') throw invalidType(fn, name, 'a number', value);
   if (!Number.isFinite(value)) throw invalidValue(fn, name, 'a finite number', value);

@@ -1,6 +1,7 @@
 import { evalNumericalGradient, relError } from '../lib/gradient-check';
 import { Gplvm } from '../lib/models/gplvm';
 import { matmul } from '../lib/ops';
+import { rmsprop } from '../lib/optim';
 import { NumpyRandomState } from '../lib/random';
 import { zeros } from '../lib/tensor';
 import { randn } from './helpers';
@@ -106,5 +107,14 @@ describe('bad input', () => {
   test('options', () => {
     expect(() => new Gplvm(2, { alpha: -1 })).toThrow(/options\.alpha/);
     expect(() => model.fit(randn(1, [5, 3]), { init: 'lle' as never })).toThrow(/options\.init/);
+    // @ts-expect-error: the optimizer is typed as an update rule's name or a function.
+    expect(() => model.fit(randn(1, [5, 3]), { optimizer: 'lbfgs' })).toThrow(/^Gplvm.fit: Expected one of sgd, sgd_momentum, sgdMomentum, rmsprop, adam or a function for options\.optimizer but received string "lbfgs"$/);
+  });
+  test('the optimizer is a name or an update-rule function, the same rule either way', () => {
+    const y = randn(3, [8, 3]);
+    const byName = new Gplvm(2).fit(y, { iterations: 20, optimizer: 'rmsprop', init: 'pca' });
+    const byFunction = new Gplvm(2).fit(y, { iterations: 20, optimizer: rmsprop, init: 'pca' });
+    expect(byFunction.X.data).toEqual(byName.X.data);
+    expect(byFunction.history).toEqual(byName.history);
   });
 });

@@ -1,6 +1,7 @@
 import { evalNumericalGradient, relError } from '../lib/gradient-check';
 import { eigh } from '../lib/linalg';
 import { LinearAutoencoder } from '../lib/models/linear-autoencoder';
+import type { UpdateRuleName } from '../lib/optim';
 import { matmul } from '../lib/ops';
 import { NumpyRandomState } from '../lib/random';
 import { Tensor, zeros } from '../lib/tensor';
@@ -98,7 +99,7 @@ describe('the theory: trained on centered data it finds the principal subspace',
   ])('%s: principal angle under 1e-3 rad, error = discarded eigenvalues within 1e-4', (_, rule, lr) => {
     for (const dtype of ['float64', 'float32'] as const) {
       const ae = new LinearAutoencoder(10, k, { rng: 1, dtype });
-      ae.train(dtype === 'float64' ? x : x.astype('float32'), { iterations: 3000, updateRule: rule as string, optimConfig: { learningRate: lr as number } });
+      ae.train(dtype === 'float64' ? x : x.astype('float32'), { iterations: 3000, updateRule: rule as UpdateRuleName, optimConfig: { learningRate: lr as number } });
       const w = ae.params.W.astype('float64');
       expect(Math.asin(Math.min(1, largestAngleSine(w, top)))).toBeLessThan(1e-3);
       const [loss] = ae.loss(dtype === 'float64' ? x : x.astype('float32'));
@@ -121,5 +122,6 @@ test('bad input', () => {
   const ae = new LinearAutoencoder(4, 2, { rng: 0 });
   expect(() => ae.loss(zeros([3, 5]))).toThrow(/X has shape \[3, 5\] but the autoencoder takes 4 inputs/);
   expect(() => ae.decode(zeros([3, 3]))).toThrow(/H has shape \[3, 3\] but codes have 2 values/);
+  // @ts-expect-error: the type names the update rules too.
   expect(() => ae.train(zeros([3, 4]), { updateRule: 'newton' })).toThrow(/options\.updateRule/);
 });

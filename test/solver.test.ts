@@ -79,7 +79,7 @@ test('progress callbacks and log lines, as the reference prints them', () => {
   const epochs: EpochEvent[] = [];
   const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
   new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
-    numEpochs: 2, batchSize: 10, printEvery: 3, rng: 0,
+    numEpochs: 2, batchSize: 10, printEvery: 3, verbose: true, rng: 0,
     log: (l) => lines.push(l), onIteration: (e) => iterations.push(e), onEpoch: (e) => epochs.push(e),
   }).train();
   expect(iterations.map((e) => e.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -88,6 +88,18 @@ test('progress callbacks and log lines, as the reference prints them', () => {
   expect(lines[0]).toMatch(/^\(Iteration 1 \/ 8\) loss: \d+\.\d{6}$/);
   expect(lines[1]).toMatch(/^\(Epoch 0 \/ 2\) train acc: \d\.\d{6}; val_acc: \d\.\d{6}$/);
   expect(lines.filter((l) => l.startsWith('(Iteration'))).toHaveLength(3);
+});
+
+test('the Solver is quiet unless asked: no log line without verbose: true', () => {
+  const train = cifarShaped(5, 40);
+  const lines: string[] = [];
+  const model = new TwoLayerNet({ hiddenDims: 10, rng: 0 });
+  const solver = new Solver(model, { XTrain: train.X, yTrain: train.y, XVal: train.X, yVal: train.y }, {
+    numEpochs: 2, batchSize: 10, printEvery: 1, rng: 0, log: (l) => lines.push(l),
+  });
+  solver.train();
+  expect(solver.lossHistory).toHaveLength(8);
+  expect(lines).toEqual([]);
 });
 
 test('stop() ends training after the current iteration, with the best parameters', () => {
@@ -180,6 +192,7 @@ test('bad arguments', () => {
   expect(() => new Solver({} as Model, data)).toThrow(/Expected a model with params and loss\(\) for model/);
   expect(() => new Solver(model, { ...data, yTrain: train.y.subarray(0, 5) })).toThrow(/data\.yTrain has 5 labels but x has 10 rows/);
   expect(() => new Solver(model, { ...data, XTrain: [1] as never })).toThrow(TypeError);
+  // @ts-expect-error: the type names the update rules too.
   expect(() => new Solver(model, data, { updateRule: 'nesterov' })).toThrow(/options\.updateRule/);
   expect(() => new Solver(model, data, { batchSize: 0 })).toThrow(/options\.batchSize/);
   expect(() => new Solver(model, data, { onEpoch: 3 as never })).toThrow(/options\.onEpoch/);

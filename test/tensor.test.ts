@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 
 import * as nndl from '../lib/index';
-import { Tensor, empty, emptyLike, fromArray, linspace, zeros, zerosLike } from '../lib/tensor';
+import { Tensor, empty, emptyLike, fromArray, linspace, sharedZeros, zeros, zerosLike } from '../lib/tensor';
 
 describe('Tensor', () => {
   test('zeros has the shape, dtype and size asked for', () => {
@@ -13,6 +13,31 @@ describe('Tensor', () => {
     expect(t.data).toBeInstanceOf(Float32Array);
     expect(Array.from(t.data)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(zeros([4]).dtype).toBe('float64');
+  });
+
+  test.each([['zeros', zeros], ['empty', empty], ['sharedZeros', sharedZeros]] as const)(
+    "%s takes the shape as numpy does: one array or the dimensions, then the dtype", (name, make) => {
+      for (const [t, dtype] of [
+        [make(2, 3), 'float64'], [make([2, 3]), 'float64'], [make(2, 3, 'float32'), 'float32'], [make([2, 3], 'float32'), 'float32'],
+      ] as const) {
+        expect(t.shape).toEqual([2, 3]);
+        expect(t.dtype).toBe(dtype);
+      }
+      expect(make(4).shape).toEqual([4]);
+      expect(make([]).shape).toEqual([]);
+      expect(() => make(2, 1.5)).toThrow(new RangeError(`${name}: Expected a non-negative integer for shape[1] but received number 1.5`));
+      expect(() => make(2, 'float16' as never)).toThrow(new TypeError(`${name}: Expected 'float32' or 'float64' for dtype but received string "float16"`));
+      expect(() => (make as (...a: unknown[]) => unknown)([2], 'float32', 3)).toThrow(/^[a-zA-Z]+: Expected a shape array and at most a dtype for arguments but received/);
+      expect(() => (make as (...a: unknown[]) => unknown)()).toThrow(new TypeError(`${name}: Expected an array of non-negative integers or the dimensions as numbers for shape but received undefined`));
+    });
+
+  test('fromArray keeps a Float32Array float32 and a Float64Array float64 unless a dtype is given', () => {
+    expect(fromArray(new Float32Array([1, 2])).dtype).toBe('float32');
+    expect(fromArray(new Float64Array([1, 2])).dtype).toBe('float64');
+    expect(fromArray(new Float32Array([1, 2]), 'float64').dtype).toBe('float64');
+    expect(fromArray(new Float64Array([1, 2]), 'float32').dtype).toBe('float32');
+    expect(fromArray(new Int32Array([1, 2])).dtype).toBe('float64');
+    expect(fromArray([1, 2]).dtype).toBe('float64');
   });
 
   test('fromArray reads nested arrays row-major and toArray gives them back', () => {
@@ -43,6 +68,15 @@ describe('Tensor', () => {
     expect(r.shape).toEqual([3, 4]);
     expect(r.data).toBe(t.data);
     expect(r.reshape(2, 2, 3).toArray()).toEqual([[[0, 1, 2], [3, 4, 5]], [[6, 7, 8], [9, 10, 11]]]);
+  });
+
+  test('reshape takes the shape as an array or as dimensions', () => {
+    const t = linspace(0, 5, 6);
+    expect(t.reshape([3, 2]).shape).toEqual([3, 2]);
+    expect(t.reshape([-1, 3]).shape).toEqual([2, 3]);
+    expect(t.reshape([3, 2]).toArray()).toEqual(t.reshape(3, 2).toArray());
+    expect(() => t.reshape([4, 2])).toThrow(new RangeError('reshape: cannot reshape [6] (6 elements) to [4, 2]'));
+    expect(() => (t.reshape as (...a: unknown[]) => unknown)([3], 2)).toThrow(/^reshape: Expected one shape array or the dimensions as numbers for arguments/);
   });
 
   test('linspace matches numpy bit for bit', () => {

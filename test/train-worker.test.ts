@@ -35,7 +35,7 @@ function threadNiceness(only?: string): number[] {
 const train = data(1, 400, true);
 const val = data(2, 100);
 const split = { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y };
-const options = { numEpochs: 3, batchSize: 50, updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, rng: 5 };
+const options = { numEpochs: 3, batchSize: 50, updateRule: 'adam' as const, optimConfig: { learningRate: 1e-3 }, rng: 5 };
 const classNames = 'abcdefghij'.split('');
 const meanImage = Float64Array.from({ length: 192 }, (_, i) => 120 + (i % 9));
 

@@ -6,6 +6,7 @@ import { LAYERS } from '../layers/specs';
 import { FullyConnectedNet } from '../models/fully-connected-net';
 import { Sequential } from '../models/sequential';
 import { TwoLayerNet } from '../models/two-layer-net';
+import type { UpdateRuleName } from '../optim';
 import type { SolverOptions } from '../solver';
 import type { DType } from '../tensor';
 import { CliError } from './errors';
@@ -32,10 +33,10 @@ export interface ModelConfig {
 }
 
 /** The update rules the command line offers. */
-export const UPDATE_RULES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam'] as const;
+export const UPDATE_RULES = ['sgd', 'sgd_momentum', 'rmsprop', 'adam'] as const satisfies readonly UpdateRuleName[];
 
 export interface TrainConfig extends ModelConfig {
-  update: string;
+  update: (typeof UPDATE_RULES)[number];
   lr: number;
   lrDecay: number;
   epochs: number;

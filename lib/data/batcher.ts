@@ -9,7 +9,9 @@
 import { native } from '../native';
 import type { NumpyRandomState } from '../random';
 import { Tensor, empty, type DType } from '../tensor';
-import { booleanArg, formatShape, invalidType, nonEmptyTensorArg, nonNegativeIntegerArg, objectArg } from '../validate';
+import {
+  booleanArg, formatShape, invalidType, type KeySet, nonEmptyTensorArg, nonNegativeIntegerArg, objectArg, optionsObjectArg,
+} from '../validate';
 
 /**
  * Images kept as bytes, each minibatch converted to the model's dtype (with
@@ -35,6 +37,9 @@ export interface AugmentOptions {
   flip?: boolean;
 }
 
+/** The keys of AugmentOptions, checked against the type: an unknown key is an error. */
+const AUGMENT_OPTIONS = { pad: true, flip: true } as const satisfies KeySet<AugmentOptions>;
+
 /** A SolverInput, checked: a non-empty tensor, or bytes whose shape and mean fit. */
 export function solverInputArg(fn: string, name: string, value: unknown): SolverInput {
   if (value instanceof Tensor) return nonEmptyTensorArg(fn, name, value);
@@ -57,7 +62,7 @@ export function solverInputArg(fn: string, name: string, value: unknown): Solver
 /** The augmentation asked for, checked against the images' shape: null for none. */
 export function augmentArg(fn: string, name: string, value: unknown, shape: readonly number[]): Required<AugmentOptions> | null {
   if (value === undefined || value === false) return null;
-  const o = value === true ? {} : objectArg(fn, name, value);
+  const o = value === true ? {} : optionsObjectArg(fn, name, value, AUGMENT_OPTIONS);
   const pad = nonNegativeIntegerArg(fn, `${name}.pad`, o.pad ?? 4);
   const flip = booleanArg(fn, `${name}.flip`, o.flip ?? true);
   if (shape.length !== 4) {

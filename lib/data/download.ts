@@ -18,8 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { closeQuietly, renameIntoPlace, writeAll, writeError } from '../io/atomic';
-import { invalidType, invalidValue, positiveIntegerArg } from '../validate';
+import { invalidType, invalidValue, type KeySet, optionsObjectArg, positiveIntegerArg } from '../validate';
 
+/** The official CIFAR-10 archives downloadCifar10 fetches: file name, URL, md5 and size in bytes of each format. */
 export const CIFAR10_ARCHIVES = {
   binary: {
     file: 'cifar-10-binary.tar.gz',
@@ -62,6 +63,9 @@ export interface DownloadOptions {
   /** Redirects followed at most (default 5). */
   maxRedirects?: number;
 }
+
+/** The keys of DownloadOptions, checked against the type: an unknown key is an error. */
+const DOWNLOAD_OPTIONS = { dest: true, format: true, url: true, md5: true, size: true, maxBytes: true, onProgress: true, stallMs: true, deadlineMs: true, maxRedirects: true } as const satisfies KeySet<DownloadOptions>;
 
 /** A connection bringing less than this in stallMs is stalled. */
 export const STALL_BYTES = 64 * 1024;
@@ -209,6 +213,7 @@ export function cachedArchive(): string | undefined {
 
 /** Checks the options and settles the url, md5 and size of the file to fetch. */
 function settle(fn: string, options: DownloadOptions) {
+  optionsObjectArg(fn, 'options', options, DOWNLOAD_OPTIONS);
   const format = options.format ?? 'binary';
   if (format !== 'binary' && format !== 'python') throw invalidValue(fn, 'options.format', "'binary' or 'python'", format);
   const release = CIFAR10_ARCHIVES[format];

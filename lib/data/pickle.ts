@@ -36,7 +36,7 @@ export type PickleValue =
   | null | boolean | number | bigint | string | Buffer | PickleValue[] | PickleDict | NdArray | PickleObject;
 
 /** A numpy object under construction (dtype, or an array before its state arrives). */
-interface PickleObject {
+export interface PickleObject {
   readonly kind: 'dtype' | 'partial-ndarray' | 'global';
   name?: string;
   dtype?: string;

@@ -7,7 +7,7 @@ import { native } from '../native';
 import { optionsArg, output, type ForwardOptions, type ParamBackwardOptions } from '../outputs';
 import { Tensor, empty, zeros } from '../tensor';
 import {
-  formatShape, invalidValue, ndimArg, nonEmptyTensorArg, numberArg, objectArg, sameDtype, sameShape,
+  formatShape, invalidValue, type KeySet, ndimArg, nonEmptyTensorArg, numberArg, objectArg, optionsObjectArg, sameDtype, sameShape,
 } from '../validate';
 
 /** Mode, constants and running statistics of one batchnorm layer, updated in place in train mode. */
@@ -22,6 +22,9 @@ export interface BatchnormParam {
   /** Running variance, (D,): zeros until the first train step. */
   runningVar?: Tensor;
 }
+
+/** The keys of BatchnormParam, checked against the type: an unknown key is an error. */
+export const BATCHNORM_PARAM_KEYS = { mode: true, eps: true, momentum: true, runningMean: true, runningVar: true } as const satisfies KeySet<BatchnormParam>;
 
 /** What batchnormBackward needs from a train-mode forward pass. */
 export interface BatchnormCache {
@@ -69,7 +72,7 @@ export function batchnormForward(
     throw new RangeError(`${fn}: gamma has shape ${formatShape(g.shape)} but x has shape ${formatShape(input.shape)}, so gamma must be [${d}]`);
   }
   sameShape(fn, 'beta', b, 'gamma', g);
-  const param = objectArg(fn, 'bnParam', bnParam) as unknown as BatchnormParam;
+  const param = optionsObjectArg(fn, 'bnParam', bnParam, BATCHNORM_PARAM_KEYS) as unknown as BatchnormParam;
   if (param.mode !== 'train' && param.mode !== 'test') throw invalidValue(fn, 'bnParam.mode', "'train' or 'test'", param.mode);
   const eps = numberArg(fn, 'bnParam.eps', param.eps ?? 1e-5);
   const momentum = numberArg(fn, 'bnParam.momentum', param.momentum ?? 0.9);

@@ -9,7 +9,7 @@ import {
 } from '../outputs';
 import { Tensor } from '../tensor';
 import {
-  formatShape, ndimArg, nonEmptyTensorArg, nonNegativeIntegerArg, objectArg, positiveIntegerArg, sameDtype,
+  formatShape, type KeySet, ndimArg, nonEmptyTensorArg, nonNegativeIntegerArg, objectArg, optionsObjectArg, positiveIntegerArg, sameDtype,
 } from '../validate';
 
 /** How the filters move: every `stride` pixels over the input padded by `pad` zeros on each side. */
@@ -17,6 +17,9 @@ export interface ConvParam {
   stride: number;
   pad: number;
 }
+
+/** The keys of ConvParam, checked against the type: an unknown key is an error. */
+const CONV_PARAM_KEYS = { stride: true, pad: true } as const satisfies KeySet<ConvParam>;
 
 /** Exactly what convBackward needs: the input, the filters and how they moved. */
 export interface ConvCache {
@@ -48,7 +51,7 @@ export function nativeConvDims(d: ConvDims): [number, number, number, number, nu
 }
 
 function convParamArg(fn: string, value: unknown): Readonly<ConvParam> {
-  const param = objectArg(fn, 'convParam', value);
+  const param = optionsObjectArg(fn, 'convParam', value, CONV_PARAM_KEYS);
   return Object.freeze({
     stride: positiveIntegerArg(fn, 'convParam.stride', param.stride),
     pad: nonNegativeIntegerArg(fn, 'convParam.pad', param.pad),

@@ -6,7 +6,9 @@ import { native } from '../native';
 import { optionsArg, output, type ForwardOptions } from '../outputs';
 import { NumpyRandomState, randomStateArg } from '../random';
 import { Tensor, empty } from '../tensor';
-import { invalidValue, nonEmptyTensorArg, numberArg, objectArg, sameDtype, sameShape } from '../validate';
+import {
+  invalidValue, type KeySet, nonEmptyTensorArg, numberArg, objectArg, optionsObjectArg, sameDtype, sameShape,
+} from '../validate';
 
 export interface DropoutParam {
   /** Probability of dropping a unit, in [0, 1). */
@@ -20,6 +22,9 @@ export interface DropoutParam {
   /** Generator of the masks when no seed is given (default: the global one). */
   rng?: NumpyRandomState;
 }
+
+/** The keys of DropoutParam, checked against the type: an unknown key is an error. */
+const DROPOUT_PARAM_KEYS = { p: true, mode: true, seed: true, rng: true } as const satisfies KeySet<DropoutParam>;
 
 /** The mask of a train-mode pass (0 or 1 / (1 - p) per unit), or null in test mode. */
 export interface DropoutCache {
@@ -36,7 +41,7 @@ export interface DropoutCache {
 export function dropoutForward(x: Tensor, dropoutParam: DropoutParam, options?: ForwardOptions): [Tensor, DropoutCache] {
   const fn = 'dropoutForward';
   const input = nonEmptyTensorArg(fn, 'x', x);
-  const param = objectArg(fn, 'dropoutParam', dropoutParam);
+  const param = optionsObjectArg(fn, 'dropoutParam', dropoutParam, DROPOUT_PARAM_KEYS);
   const p = numberArg(fn, 'dropoutParam.p', param.p);
   if (p < 0 || p >= 1) throw invalidValue(fn, 'dropoutParam.p', 'a drop probability in [0, 1)', p);
   if (param.mode !== 'train' && param.mode !== 'test') {

@@ -7,6 +7,7 @@ import { Tensor, type Shape } from '../tensor';
 import { formatShape, invalidType, nonEmptyTensorArg } from '../validate';
 
 /**
+ * Forward pass of flattening: each example's features in one row.
  * @param x input, shape (N, d1, ..., dk)
  * @returns [out (N, d1 ... dk), sharing x's data; cache = x's shape]
  */
@@ -18,6 +19,7 @@ export function flattenForward(x: Tensor): [Tensor, Shape] {
 }
 
 /**
+ * Backward pass of flattening: dout back in x's shape.
  * @param dout upstream derivative, shape (N, d1 ... dk)
  * @param cache x's shape, from flattenForward
  * @returns dx, dout's data in x's shape (N, d1, ..., dk)

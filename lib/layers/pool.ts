@@ -7,7 +7,7 @@ import { native } from '../native';
 import { optionsArg, output, type ForwardOptions } from '../outputs';
 import { Tensor, type DType, type Shape } from '../tensor';
 import {
-  formatShape, invalidType, ndimArg, nonEmptyTensorArg, objectArg, positiveIntegerArg, tensorArg,
+  formatShape, invalidType, type KeySet, ndimArg, nonEmptyTensorArg, objectArg, optionsObjectArg, positiveIntegerArg, tensorArg,
 } from '../validate';
 
 /** Windows of poolHeight x poolWidth, every `stride` pixels. */
@@ -16,6 +16,9 @@ export interface PoolParam {
   poolWidth: number;
   stride: number;
 }
+
+/** The keys of PoolParam, checked against the type: an unknown key is an error. */
+const POOL_PARAM_KEYS = { poolHeight: true, poolWidth: true, stride: true } as const satisfies KeySet<PoolParam>;
 
 /**
  * What maxPoolBackward needs: the input's shape and dtype, the window, and
@@ -46,7 +49,7 @@ export function argmaxOf(fn: string, name: string, cache: object, maker: string)
 }
 
 export function poolParamArg(fn: string, value: unknown): Readonly<PoolParam> {
-  const param = objectArg(fn, 'poolParam', value);
+  const param = optionsObjectArg(fn, 'poolParam', value, POOL_PARAM_KEYS);
   return Object.freeze({
     poolHeight: positiveIntegerArg(fn, 'poolParam.poolHeight', param.poolHeight),
     poolWidth: positiveIntegerArg(fn, 'poolParam.poolWidth', param.poolWidth),

@@ -8,9 +8,9 @@ import { native } from '../native';
 import { optionsArg, output, type ForwardOptions, type ParamBackwardOptions } from '../outputs';
 import { Tensor, empty } from '../tensor';
 import {
-  formatShape, invalidValue, ndimArg, nonEmptyTensorArg, numberArg, objectArg, sameDtype, sameShape,
+  formatShape, invalidValue, ndimArg, nonEmptyTensorArg, numberArg, objectArg, optionsObjectArg, sameDtype, sameShape,
 } from '../validate';
-import { runningStat, type BatchnormParam } from './batchnorm';
+import { BATCHNORM_PARAM_KEYS, runningStat, type BatchnormParam } from './batchnorm';
 
 /** What spatialBatchnormBackward needs from a train-mode forward pass. */
 export interface SpatialBatchnormCache {
@@ -48,7 +48,7 @@ export function spatialBatchnormForward(
     throw new RangeError(`${fn}: gamma has shape ${formatShape(g.shape)} but x has shape ${formatShape(input.shape)}, so gamma must be [${c}]`);
   }
   sameShape(fn, 'beta', b, 'gamma', g);
-  const param = objectArg(fn, 'bnParam', bnParam) as unknown as BatchnormParam;
+  const param = optionsObjectArg(fn, 'bnParam', bnParam, BATCHNORM_PARAM_KEYS) as unknown as BatchnormParam;
   if (param.mode !== 'train' && param.mode !== 'test') throw invalidValue(fn, 'bnParam.mode', "'train' or 'test'", param.mode);
   const eps = numberArg(fn, 'bnParam.eps', param.eps ?? 1e-5);
   const momentum = numberArg(fn, 'bnParam.momentum', param.momentum ?? 0.9);

@@ -9,8 +9,7 @@ import type { BatchnormState } from '../layers/specs';
 import { randomStateArg, type RandomSource } from '../random';
 import type { DType } from '../tensor';
 import {
-  booleanArg, dtypeArg, invalidType, invalidValue, nonNegativeIntegerArg, nonNegativeNumberArg, numberArg, objectArg,
-  positiveIntegerArg, positiveNumberArg,
+  booleanArg, dtypeArg, invalidType, invalidValue, type KeySet, nonNegativeIntegerArg, nonNegativeNumberArg, numberArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg,
 } from '../validate';
 import { readCheckpoint, type Checkpoint } from './checkpoint';
 import { Sequential, restore, type LayerInput } from './sequential';
@@ -36,6 +35,16 @@ export interface FullyConnectedNetOptions {
   rng?: RandomSource;
 }
 
+/** The keys of FullyConnectedNetOptions, checked against the type: an unknown key is an error. */
+const FULLY_CONNECTED_NET_OPTIONS = { inputDim: true, numClasses: true, dropout: true, useBatchnorm: true, reg: true, weightScale: true, dtype: true, seed: true, rng: true } as const satisfies KeySet<FullyConnectedNetOptions>;
+
+/**
+ * `new FullyConnectedNet([H1, ..., H(L-1)], options)`: L affine layers with
+ * relu between them, optional batchnorm before and dropout after each relu,
+ * and a softmax loss. Wi (H(i-1), Hi), bi (Hi,), gammai and betai (Hi,);
+ * loss(X, y) on X (N, D) gives [loss, grads], loss(X) the scores (N, C) with
+ * batchnorm and dropout in test mode.
+ */
 export class FullyConnectedNet extends Sequential {
   override readonly architecture = 'FullyConnectedNet';
   declare readonly weightScale: number;
@@ -51,7 +60,7 @@ export class FullyConnectedNet extends Sequential {
     const fn = 'FullyConnectedNet';
     if (!Array.isArray(hiddenDims)) throw invalidType(fn, 'hiddenDims', 'an array of positive integers', hiddenDims);
     const hidden = Object.freeze(hiddenDims.map((h, i) => positiveIntegerArg(fn, `hiddenDims[${i}]`, h)));
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, FULLY_CONNECTED_NET_OPTIONS);
     const inputDim = positiveIntegerArg(fn, 'options.inputDim', o.inputDim ?? 3 * 32 * 32);
     const numClasses = positiveIntegerArg(fn, 'options.numClasses', o.numClasses ?? 10);
     const dropout = numberArg(fn, 'options.dropout', o.dropout ?? 0);

@@ -20,12 +20,11 @@
  */
 import { choleskySolve, cholesky, eigh, logDetFromCholesky } from '../linalg';
 import { matmul, sumSquares } from '../ops';
-import { updateRuleArg, type OptimConfig } from '../optim';
+import { updateRuleArg, type OptimConfig, type UpdateRule, type UpdateRuleName } from '../optim';
 import { randomStateArg, type RandomSource } from '../random';
 import { Tensor, zeros } from '../tensor';
 import {
-  booleanArg, formatShape, invalidValue, ndimArg, nonEmptyTensorArg, objectArg, positiveIntegerArg, positiveNumberArg,
-  sameDtype,
+  booleanArg, formatShape, invalidValue, type KeySet, ndimArg, nonEmptyTensorArg, objectArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg, sameDtype,
 } from '../validate';
 
 export interface GplvmOptions {
@@ -34,6 +33,9 @@ export interface GplvmOptions {
   /** Noise precision: K gets I / beta (default 1). */
   beta?: number;
 }
+
+/** The keys of GplvmOptions, checked against the type: an unknown key is an error. */
+const GPLVM_OPTIONS = { alpha: true, beta: true } as const satisfies KeySet<GplvmOptions>;
 
 export interface GplvmGradients {
   logLikelihood: number;
@@ -48,12 +50,15 @@ export interface GplvmFitOptions {
   /** 'pca' (default): the top principal directions of Y scaled by their eigenvalues' roots; 'random': small normal values. */
   init?: 'pca' | 'random';
   /** An update rule name or function (default 'adam'); it maximizes L by descending -L. */
-  optimizer?: string;
+  optimizer?: UpdateRuleName | UpdateRule;
   optimConfig?: OptimConfig;
   /** Also learn alpha and beta (as logarithms, so they stay positive); default false. */
   learnHyperparameters?: boolean;
   rng?: RandomSource;
 }
+
+/** The keys of GplvmFitOptions, checked against the type: an unknown key is an error. */
+const GPLVM_FIT_OPTIONS = { iterations: true, init: true, optimizer: true, optimConfig: true, learnHyperparameters: true, rng: true } as const satisfies KeySet<GplvmFitOptions>;
 
 export interface GplvmFit {
   X: Tensor;
@@ -65,6 +70,12 @@ export interface GplvmFit {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/**
+ * A linear-kernel Gaussian-process latent variable model (see the module
+ * comment): `new Gplvm(q, {alpha, beta})`; logLikelihood(Y, X) and
+ * gradients(Y, X) for Y (N, D) and X (N, q), optimum(Y) the closed-form
+ * maximum, fit(Y) the latent points found by an update rule.
+ */
 export class Gplvm {
   readonly latentDim: number;
   alpha: number;
@@ -74,7 +85,7 @@ export class Gplvm {
   constructor(latentDim: number, options: GplvmOptions = {}) {
     const fn = 'Gplvm';
     this.latentDim = positiveIntegerArg(fn, 'latentDim', latentDim);
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, GPLVM_OPTIONS);
     this.alpha = positiveNumberArg(fn, 'options.alpha', o.alpha ?? 1);
     this.beta = positiveNumberArg(fn, 'options.beta', o.beta ?? 1);
   }
@@ -205,7 +216,7 @@ export class Gplvm {
   fit(Y: Tensor, options: GplvmFitOptions = {}): GplvmFit {
     const fn = 'Gplvm.fit';
     const { y } = this.args(fn, Y);
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, GPLVM_FIT_OPTIONS);
     const iterations = positiveIntegerArg(fn, 'options.iterations', o.iterations ?? 500);
     const init = o.init ?? 'pca';
     if (init !== 'pca' && init !== 'random') throw invalidValue(fn, 'options.init', "'pca' or 'random'", init);

@@ -10,12 +10,12 @@
  * e_n = W^T W x_n - x_n, computed for the whole batch with gemm calls.
  */
 import { addScaled, matmul, sumSquares } from '../ops';
-import { updateRuleArg, type OptimConfig, type UpdateRule } from '../optim';
+import { updateRuleArg, type OptimConfig, type UpdateRule, type UpdateRuleName } from '../optim';
 import { randomStateArg, type RandomSource } from '../random';
 import { native } from '../native';
 import { Tensor, empty, type DType } from '../tensor';
 import {
-  booleanArg, dtypeArg, formatShape, ndimArg, nonEmptyTensorArg, objectArg, positiveIntegerArg, positiveNumberArg,
+  booleanArg, dtypeArg, formatShape, type KeySet, ndimArg, nonEmptyTensorArg, objectArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg,
 } from '../validate';
 import type { Params } from './model';
 
@@ -28,15 +28,27 @@ export interface LinearAutoencoderOptions {
   rng?: RandomSource;
 }
 
+/** The keys of LinearAutoencoderOptions, checked against the type: an unknown key is an error. */
+const LINEAR_AUTOENCODER_OPTIONS = { tied: true, weightScale: true, dtype: true, rng: true } as const satisfies KeySet<LinearAutoencoderOptions>;
+
 export interface AutoencoderTrainOptions {
   iterations?: number;
   /** Rows per step, sampled with replacement (default: the whole set, every step). */
   batchSize?: number;
-  updateRule?: string | UpdateRule;
+  updateRule?: UpdateRuleName | UpdateRule;
   optimConfig?: OptimConfig;
   rng?: RandomSource;
 }
 
+/** The keys of AutoencoderTrainOptions, checked against the type: an unknown key is an error. */
+const AUTOENCODER_TRAIN_OPTIONS = { iterations: true, batchSize: true, updateRule: true, optimConfig: true, rng: true } as const satisfies KeySet<AutoencoderTrainOptions>;
+
+/**
+ * `new LinearAutoencoder(D, k, options)`: encoder W (k, D), decoder W^T
+ * (tied, the default) or V (D, k); encode(X) maps X (N, D) to codes (N, k),
+ * decode(H) codes back to (N, D), loss(X) gives [loss, grads] and train(X)
+ * fits it with an update rule.
+ */
 export class LinearAutoencoder {
   readonly params: Params;
   readonly inputDim: number;
@@ -55,7 +67,7 @@ export class LinearAutoencoder {
     if (this.codeDim > this.inputDim) {
       throw new RangeError(`${fn}: codeDim is ${this.codeDim} but must be at most inputDim (${this.inputDim})`);
     }
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, LINEAR_AUTOENCODER_OPTIONS);
     this.tied = booleanArg(fn, 'options.tied', o.tied ?? true);
     const scale = positiveNumberArg(fn, 'options.weightScale', o.weightScale ?? 0.1);
     this.dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float64');
@@ -125,7 +137,7 @@ export class LinearAutoencoder {
   train(X: Tensor, options: AutoencoderTrainOptions = {}): number[] {
     const fn = 'LinearAutoencoder.train';
     const x = this.inputArg(fn, X);
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, AUTOENCODER_TRAIN_OPTIONS);
     const iterations = positiveIntegerArg(fn, 'options.iterations', o.iterations ?? 1000);
     const n = x.shape[0];
     const batchSize = o.batchSize === undefined ? n : positiveIntegerArg(fn, 'options.batchSize', o.batchSize);

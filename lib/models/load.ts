@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 
 import { pathArg } from '../io/safetensors';
-import { invalidType, invalidValue, objectArg, positiveIntegerArg } from '../validate';
+import { invalidType, invalidValue, type KeySet, optionsObjectArg, positiveIntegerArg } from '../validate';
 import { decodeCheckpoint, readCheckpoint, type Checkpoint } from './checkpoint';
 import { FullyConnectedNet } from './fully-connected-net';
 import { Sequential } from './sequential';
@@ -65,6 +65,9 @@ export interface LoadAsyncOptions {
   maxBytes?: number;
 }
 
+/** The keys of LoadAsyncOptions, checked against the type: an unknown key is an error. */
+const LOAD_ASYNC_OPTIONS = { maxBytes: true } as const satisfies KeySet<LoadAsyncOptions>;
+
 /** Every chunk of a stream, up to maxBytes, as one Buffer. */
 async function readStream(fn: string, stream: AsyncIterable<unknown>, maxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
@@ -84,7 +87,7 @@ async function readStream(fn: string, stream: AsyncIterable<unknown>, maxBytes: 
  */
 export async function loadModelAsync(source: string | Uint8Array | AsyncIterable<Uint8Array>, options: LoadAsyncOptions = {}): Promise<LoadedModel> {
   const fn = 'loadModelAsync';
-  const o = objectArg(fn, 'options', options);
+  const o = optionsObjectArg(fn, 'options', options, LOAD_ASYNC_OPTIONS);
   const maxBytes = positiveIntegerArg(fn, 'options.maxBytes', o.maxBytes ?? 2 ** 32);
   if (typeof source === 'string') {
     // Regular files only: a FIFO or a device would never end.

@@ -15,8 +15,7 @@ import { sgd } from '../optim';
 import { randomStateArg, type NumpyRandomState, type RandomSource } from '../random';
 import { Tensor, zeros, type DType, type FloatArray, type Shape } from '../tensor';
 import {
-  dtypeArg, formatShape, invalidType, invalidValue, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg,
-  objectArg, positiveIntegerArg, positiveNumberArg, tensorArg, type Labels,
+  dtypeArg, formatShape, invalidType, invalidValue, type KeySet, type Labels, labelsArg, nonNegativeIntegerArg, nonNegativeNumberArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg, tensorArg,
 } from '../validate';
 import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import { addL2, gradOutputs, inputArg, l2Penalty, type Model, type ModelLossOptions, type Params } from './model';
@@ -50,6 +49,9 @@ export interface SequentialOptions {
   rng?: RandomSource;
 }
 
+/** The keys of SequentialOptions, checked against the type: an unknown key is an error. */
+const SEQUENTIAL_OPTIONS = { inputShape: true, numClasses: true, reg: true, weightScale: true, init: true, dtype: true, seed: true, rng: true } as const satisfies KeySet<SequentialOptions>;
+
 /** One step of the network as it runs: its plan, with its parameters' names by role, state and workspace names. */
 interface Block extends PlannedBlock {
   inSize: number;
@@ -71,6 +73,12 @@ interface ForwardPass {
 
 const DEFAULT_INPUT = Object.freeze([3, 32, 32]);
 
+/**
+ * A network of layers from the table, ending in a loss, given as a list of
+ * layer objects or a layer string (see the module comment). loss(X, y) on X
+ * (N, ...inputShape) gives [loss, grads] with grads shaped as params; loss(X)
+ * gives the scores (N, numClasses) in test mode.
+ */
 export class Sequential implements Model {
   readonly architecture: string = 'Sequential';
   readonly params: Params = {};
@@ -106,7 +114,7 @@ export class Sequential implements Model {
    */
   constructor(layers: readonly LayerInput[] | string, options: SequentialOptions = {}) {
     const fn = 'Sequential';
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, SEQUENTIAL_OPTIONS);
     const shape = o.inputShape ?? DEFAULT_INPUT;
     if (!Array.isArray(shape) || shape.length === 0) throw invalidType(fn, 'options.inputShape', 'an array of positive integers', shape);
     this.inputShape = Object.freeze(shape.map((d, i) => positiveIntegerArg(fn, `options.inputShape[${i}]`, d)));

@@ -14,8 +14,7 @@ import { addScaled, columnSums, matmul, sumSquares } from '../ops';
 import { type NumpyRandomState, randomStateArg, type RandomSource } from '../random';
 import { Tensor, empty, zeros, type DType, type FloatArray } from '../tensor';
 import {
-  booleanArg, dtypeArg, formatShape, invalidType, invalidValue, labelsArg, ndimArg, nonEmptyTensorArg,
-  nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg, sameDtype, type Labels,
+  booleanArg, dtypeArg, formatShape, invalidType, invalidValue, type KeySet, type Labels, labelsArg, ndimArg, nonEmptyTensorArg, nonNegativeNumberArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg, sameDtype,
 } from '../validate';
 import { encodeModel, readCheckpoint, restoreTensors, saveModel, type Checkpoint } from './checkpoint';
 import type { Checkpointable, Params } from './model';
@@ -33,6 +32,9 @@ export interface StandaloneTwoLayerNetOptions {
   rng?: RandomSource;
 }
 
+/** The keys of StandaloneTwoLayerNetOptions, checked against the type: an unknown key is an error. */
+const STANDALONE_TWO_LAYER_NET_OPTIONS = { std: true, dtype: true, rng: true } as const satisfies KeySet<StandaloneTwoLayerNetOptions>;
+
 export interface TrainOptions {
   learningRate?: number;
   /** Factor applied to the learning rate once per epoch (default 0.95). */
@@ -46,6 +48,9 @@ export interface TrainOptions {
   rng?: RandomSource;
 }
 
+/** The keys of TrainOptions, checked against the type: an unknown key is an error. */
+const TRAIN_OPTIONS = { learningRate: true, learningRateDecay: true, reg: true, numIters: true, batchSize: true, verbose: true, rng: true } as const satisfies KeySet<TrainOptions>;
+
 export interface TrainStats {
   /** Loss of every iteration's minibatch. */
   lossHistory: number[];
@@ -58,6 +63,12 @@ export interface TrainStats {
   valAccHistory: number[];
 }
 
+/**
+ * The two_layer_nn notebook's network: `new StandaloneTwoLayerNet(D, H, C)`
+ * has W1 (H, D), b1 (H,), W2 (C, H), b2 (C,) drawn as std * randn; loss(X, y,
+ * reg) on X (N, D) gives the softmax loss and gradients (or the scores (N, C)
+ * without y), and train() runs the notebook's SGD loop.
+ */
 export class StandaloneTwoLayerNet implements Checkpointable {
   readonly architecture = 'StandaloneTwoLayerNet';
   readonly params: Params;
@@ -80,7 +91,7 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     this.inputSize = positiveIntegerArg(fn, 'inputSize', inputSize);
     this.hiddenSize = positiveIntegerArg(fn, 'hiddenSize', hiddenSize);
     this.outputSize = positiveIntegerArg(fn, 'outputSize', outputSize);
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, STANDALONE_TWO_LAYER_NET_OPTIONS);
     this.std = positiveNumberArg(fn, 'options.std', o.std ?? 1e-4);
     this.dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float64');
     this.rng = randomStateArg(fn, 'options.rng', o.rng);
@@ -191,7 +202,7 @@ export class StandaloneTwoLayerNet implements Checkpointable {
     const labels = labelsArg(fn, 'y', y, n, this.outputSize);
     const xVal = this.inputArg(fn, XVal);
     const labelsVal = labelsArg(fn, 'yVal', yVal, xVal.shape[0], this.outputSize);
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, TRAIN_OPTIONS);
     let learningRate = nonNegativeNumberArg(fn, 'options.learningRate', o.learningRate ?? 1e-3);
     const decay = nonNegativeNumberArg(fn, 'options.learningRateDecay', o.learningRateDecay ?? 0.95);
     const reg = nonNegativeNumberArg(fn, 'options.reg', o.reg ?? 1e-5);

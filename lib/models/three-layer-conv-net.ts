@@ -8,7 +8,7 @@
 import { randomStateArg, type RandomSource } from '../random';
 import type { DType } from '../tensor';
 import {
-  dtypeArg, invalidType, invalidValue, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg,
+  dtypeArg, invalidType, invalidValue, type KeySet, nonNegativeNumberArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg,
 } from '../validate';
 import { readCheckpoint, type Checkpoint } from './checkpoint';
 import { threeLayerConvLayers } from './plan';
@@ -35,6 +35,14 @@ export interface ThreeLayerConvNetOptions {
   rng?: RandomSource;
 }
 
+/** The keys of ThreeLayerConvNetOptions, checked against the type: an unknown key is an error. */
+const THREE_LAYER_CONV_NET_OPTIONS = { inputDim: true, numFilters: true, filterSize: true, hiddenDim: true, numClasses: true, weightScale: true, reg: true, dtype: true, rng: true } as const satisfies KeySet<ThreeLayerConvNetOptions>;
+
+/**
+ * conv - relu - 2x2 max pool - affine - relu - affine - softmax on images X
+ * (N, C, H, W): W1 (F, C, HH, WW), b1 (F,), W2 (F * H/2 * W/2, hiddenDim),
+ * b2 (hiddenDim,), W3 (hiddenDim, numClasses), b3 (numClasses,).
+ */
 export class ThreeLayerConvNet extends Sequential {
   override readonly architecture = 'ThreeLayerConvNet';
   declare readonly weightScale: number;
@@ -44,7 +52,7 @@ export class ThreeLayerConvNet extends Sequential {
 
   constructor(options: ThreeLayerConvNetOptions = {}) {
     const fn = 'ThreeLayerConvNet';
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, THREE_LAYER_CONV_NET_OPTIONS);
     const shape = o.inputDim ?? [3, 32, 32];
     if (!Array.isArray(shape) || shape.length !== 3) throw invalidType(fn, 'options.inputDim', 'a shape [C, H, W]', shape);
     const inputDim = shape.map((d, i) => positiveIntegerArg(fn, `options.inputDim[${i}]`, d));

@@ -5,7 +5,9 @@
  */
 import { randomStateArg, type RandomSource } from '../random';
 import type { DType } from '../tensor';
-import { dtypeArg, nonNegativeNumberArg, objectArg, positiveIntegerArg, positiveNumberArg } from '../validate';
+import {
+  dtypeArg, type KeySet, nonNegativeNumberArg, optionsObjectArg, positiveIntegerArg, positiveNumberArg,
+} from '../validate';
 import { readCheckpoint, type Checkpoint } from './checkpoint';
 import { Sequential, restore } from './sequential';
 
@@ -26,6 +28,14 @@ export interface TwoLayerNetOptions {
   rng?: RandomSource;
 }
 
+/** The keys of TwoLayerNetOptions, checked against the type: an unknown key is an error. */
+const TWO_LAYER_NET_OPTIONS = { inputDim: true, hiddenDims: true, numClasses: true, weightScale: true, reg: true, dtype: true, rng: true } as const satisfies KeySet<TwoLayerNetOptions>;
+
+/**
+ * affine - relu - affine - softmax: W1 (D, H), b1 (H,), W2 (H, C), b2 (C,),
+ * W drawn as weightScale * randn; loss(X, y) on X (N, D) or (N, d1, ..., dk)
+ * gives [loss, grads], loss(X) the scores (N, C).
+ */
 export class TwoLayerNet extends Sequential {
   override readonly architecture = 'TwoLayerNet';
   declare readonly weightScale: number;
@@ -33,7 +43,7 @@ export class TwoLayerNet extends Sequential {
 
   constructor(options: TwoLayerNetOptions = {}) {
     const fn = 'TwoLayerNet';
-    const o = objectArg(fn, 'options', options);
+    const o = optionsObjectArg(fn, 'options', options, TWO_LAYER_NET_OPTIONS);
     const inputDim = positiveIntegerArg(fn, 'options.inputDim', o.inputDim ?? 3 * 32 * 32);
     const hidden = positiveIntegerArg(fn, 'options.hiddenDims', o.hiddenDims ?? 100);
     const numClasses = positiveIntegerArg(fn, 'options.numClasses', o.numClasses ?? 10);

@@ -17,7 +17,7 @@ import type { Checkpointable } from '../models/model';
 import type { Predictor } from '../models/predict';
 import { preprocessingArg, type ResolvedPreprocessing } from '../models/preprocessing';
 import { argmaxRows } from '../ops';
-import { invalidType, invalidValue, objectArg, positiveIntegerArg } from '../validate';
+import { invalidType, invalidValue, type KeySet, objectArg, optionsObjectArg, positiveIntegerArg } from '../validate';
 import { PredictBatcher } from './batcher';
 import { RequestError } from './images';
 import { page } from './page';
@@ -36,6 +36,9 @@ export interface ServeOptions {
   /** Most images one predict call takes when requests are batched (default 64; 1 turns batching off). */
   maxBatch?: number;
 }
+
+/** The keys of ServeOptions, checked against the type: an unknown key is an error. */
+const SERVE_OPTIONS = { port: true, host: true, maxBodyBytes: true, maxBatch: true } as const satisfies KeySet<ServeOptions>;
 
 export interface ModelServer {
   /** Where it listens, e.g. http://127.0.0.1:8080/. */
@@ -138,7 +141,7 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> 
  */
 export async function serveModel(model: ServableModel, options: ServeOptions = {}): Promise<ModelServer> {
   const fn = 'serveModel';
-  const o = objectArg(fn, 'options', options);
+  const o = optionsObjectArg(fn, 'options', options, SERVE_OPTIONS);
   const port = o.port === undefined ? 8080 : Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidValue(fn, 'options.port', 'a port in [0, 65535]', o.port);
   const host = o.host ?? '127.0.0.1';

@@ -5,7 +5,8 @@
  */
 import { Assembler, ByteSplit, UnequalBatches, type AssemblerFactory } from './assemble';
 import type { PixelArray } from './release';
-import { readSource, type LoadOptions } from './source';
+import { LOAD_OPTIONS, readSource, type LoadOptions } from './source';
+import { optionsObjectArg } from '../../validate';
 
 export interface Cifar10 {
   XTrain: PixelArray;
@@ -36,6 +37,7 @@ function release(a: Assembler<ByteSplit>): Cifar10 {
  *   `'cifar10'` for the download cache (NNDL_HOME or ~/.cache/nndl)
  */
 export async function loadCifar10(source: string, options: LoadOptions = {}): Promise<Cifar10> {
+  optionsObjectArg('loadCifar10', 'options', options, LOAD_OPTIONS);
   // Binary batches go straight to their place, however the archive orders
   // them; batches of different sizes are read again, in order.
   try {

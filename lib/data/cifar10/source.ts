@@ -19,7 +19,7 @@ import zlib from 'node:zlib';
 import type { ReadEntry } from 'tar';
 
 import { inputKind, openInputFile } from '../../io/input-file';
-import { invalidType } from '../../validate';
+import { invalidType, type KeySet } from '../../validate';
 import { cachedCifar10Archive } from '../download';
 import type { Assembler, AssemblerFactory, FileSink, Split } from './assemble';
 import { FORMAT_DIRECTORIES, MAX_RELEASE_BYTES, type Format } from './release';
@@ -31,6 +31,9 @@ export interface LoadOptions {
   url?: string;
   md5?: string;
 }
+
+/** The keys of LoadOptions, checked against the type: an unknown key is an error. */
+export const LOAD_OPTIONS = { onProgress: true, url: true, md5: true } as const satisfies KeySet<LoadOptions>;
 
 /** Reads a release from a path or the cache into the assembler the factory makes. */
 export async function readSource<S extends Split>(fn: string, source: unknown, options: LoadOptions, make: AssemblerFactory<S>): Promise<Assembler<S>> {

@@ -9,7 +9,7 @@
 import { native } from '../../native';
 import { Tensor, sharedZeros, zeros, type DType } from '../../tensor';
 import {
-  booleanArg, dtypeArg, invalidValue, nonNegativeIntegerArg, objectArg, positiveIntegerArg,
+  booleanArg, dtypeArg, invalidValue, type KeySet, nonNegativeIntegerArg, optionsObjectArg, positiveIntegerArg,
 } from '../../validate';
 import type { ByteImages } from '../batcher';
 import { adviseHugePages } from '../huge-pages';
@@ -44,6 +44,12 @@ export interface Cifar10DataOptions {
   /** Put the arrays in SharedArrayBuffers, for worker threads to read without copies. */
   shared?: boolean;
 }
+
+/** The keys of Cifar10DataOptions, checked against the type: an unknown key is an error. */
+const CIFAR10_DATA_OPTIONS = { source: true, data: true, numTraining: true, numValidation: true, numTest: true, subtractMean: true, dtype: true, layout: true, onProgress: true, shared: true } as const satisfies KeySet<Cifar10DataOptions>;
+
+/** The keys of getCifar10Pixels' options: those of getCifar10Data less the conversion's. */
+const CIFAR10_PIXELS_OPTIONS = { source: true, data: true, numTraining: true, numValidation: true, numTest: true, subtractMean: true, onProgress: true } as const satisfies KeySet<Omit<Cifar10DataOptions, 'dtype' | 'layout' | 'shared'>>;
 
 export interface Cifar10Data {
   XTrain: Tensor;
@@ -163,7 +169,7 @@ function fillFromBytes(fn: string, data: Cifar10, counts: Counts, X: FloatSplits
  */
 export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<Cifar10Data> {
   const fn = 'getCifar10Data';
-  const o = objectArg(fn, 'options', options);
+  const o = optionsObjectArg(fn, 'options', options, CIFAR10_DATA_OPTIONS);
   const dtype = dtypeArg(fn, 'options.dtype', o.dtype ?? 'float32');
   const layout = o.layout ?? 'nchw';
   if (layout !== 'nchw' && layout !== 'rows') throw invalidValue(fn, 'options.layout', "'nchw' or 'rows'", layout);
@@ -195,7 +201,7 @@ export async function getCifar10Data(options: Cifar10DataOptions = {}): Promise<
  */
 export async function getCifar10Pixels(options: Omit<Cifar10DataOptions, 'dtype' | 'layout' | 'shared'> = {}): Promise<Cifar10Pixels> {
   const fn = 'getCifar10Pixels';
-  const o = objectArg(fn, 'options', options);
+  const o = optionsObjectArg(fn, 'options', options, CIFAR10_PIXELS_OPTIONS);
   const counts = splitCounts(fn, o);
   const data = await loaded(o);
   checkCounts(fn, counts, data.XTrain.shape[0], data.XTest.shape[0]);
