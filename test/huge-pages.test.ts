@@ -71,7 +71,8 @@ maybe("the CIFAR-10 loaders' arrays are advised: the pixels, and the float split
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-});
+  // 160 MB written, read and converted: past jest's 5 s default on a loaded machine.
+}, 60000);
 
 maybe("a sweep's shared copy of its data is advised", () => {
   const XTrain = new Tensor(new Float32Array(2 ** 24), [2 ** 14, 1024]);
